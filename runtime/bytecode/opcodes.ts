@@ -130,6 +130,16 @@ export const SVC_IPCACHE_LOOKUP = 6; // reserved: runtime-managed ipcache (FQDN 
 /** Highest service number. */
 export const SVC_MAX = 6;
 
+/** Argument registers (r1..rN) each service reads; the verifier checks they are written before the CALL. */
+export const SERVICE_ARGS: Readonly<Record<number, number>> = {
+  [SVC_CT_LOOKUP]: 0,
+  [SVC_CT_CREATE]: 1,
+  [SVC_L7_INSPECT]: 1,
+  [SVC_FQDN_LEARN]: 0,
+  [SVC_LOG]: 1,
+  [SVC_IPCACHE_LOOKUP]: 1,
+};
+
 /** Operand shape of an opcode, for the verifier and the text form. */
 export type OperandShape =
   | "alu_k" // dst, imm: reads and writes dst (MOV_K only writes)
