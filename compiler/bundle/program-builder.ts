@@ -9,6 +9,7 @@
 
 import {
   OP_ADD_K,
+  OP_AND_K,
   OP_CALL,
   OP_COUNT,
   OP_EXIT,
@@ -115,6 +116,10 @@ export class ProgramBuilder {
   /** dst += imm */
   add(dst: number, imm: number): void {
     this.emit(OP_ADD_K, dst, 0, 0, imm);
+  }
+  /** dst &= imm */
+  and(dst: number, imm: number): void {
+    this.emit(OP_AND_K, dst, 0, 0, imm);
   }
   /** goto target */
   ja(target: Label): void {

@@ -1,0 +1,292 @@
+/**
+ * @fileoverview Lowering: IR entries + cluster → a bundle of match-action tables and one program.
+ *
+ * Tables (names in actions.ts):
+ *   ipcache_src / ipcache_dst  LPM over the 128-bit source / destination address: every endpoint
+ *       address (/32, /128) → its identity and subject groups; every CIDR a policy names → a CIDR
+ *       identity; ::ffff:0:0/96 → world-ipv4, ::/0 → world-ipv6. Endpoint addresses live in the ipcache
+ *       (rather than a second exact table) so each address costs one lookup.
+ *   policy_egress / policy_ingress  key (subject group in META0: exact, peer identity in META1:
+ *       ternary, protocol: ternary, destination port: range, ICMP type, ICMP code: ternary). One row per
+ *       (group, rule, peer identity, port clause); selection rows (default deny) come last. The lookup
+ *       cost does not grow with the number of rows: the runtime picks a classifier for these tables.
+ * Priorities encode each dialect's precedence: Kubernetes allow rows 1 and default deny 2; Cilium
+ * explicit deny 0, allow 1, default deny 2 (deny beats allow whatever the order).
+ *
+ * The program (emit-program.ts) is the same for every policy set: parse check, conntrack, ipcache for
+ * both addresses, egress at the source endpoint, ingress at the destination endpoint, commit.
+ */
+
+import type { Cluster } from "../cluster/model.js";
+import type { Diagnostics } from "../diagnostics/diagnostic.js";
+import { BundleBuilder } from "../bundle/bundle-builder.js";
+import type { TableBuilder } from "../bundle/bundle-builder.js";
+import type { Direction, PolicyEntry, PortMatch, RuleEntry } from "../ir/entry.js";
+import { IPV4_ALL, IPV6_ALL, formatIp, parsePrefix, toWords } from "../net/ip.js";
+import { BUNDLE_FLAG_AUDIT, MATCH_EXACT, MATCH_LPM, MATCH_RANGE, MATCH_TERNARY, SEC_METADATA } from "../../runtime/bytecode/bundle.js";
+import type { Bundle } from "../../runtime/bytecode/bundle.js";
+import {
+  F_DST_IP6,
+  F_DST_PORT,
+  F_ICMP_CODE,
+  F_ICMP_TYPE,
+  F_META0,
+  F_PROTO,
+  F_SRC_IP6,
+} from "../../runtime/context.js";
+import { REASON_POLICY_DENIED, REASON_POLICY_DENY } from "../../runtime/verdict.js";
+import {
+  ACT_ALLOW,
+  ACT_DENY,
+  ACT_LOG,
+  ACT_PASS,
+  IPC_WORDS,
+  POL_WORDS,
+  TABLE_EGRESS,
+  TABLE_INGRESS,
+  TABLE_IPCACHE_DST,
+  TABLE_IPCACHE_SRC,
+} from "./actions.js";
+import { emitProgram } from "./emit-program.js";
+import { groupSubjects } from "./groups.js";
+import type { DirectionGroups, SubjectGroup } from "./groups.js";
+import { ID_REMOTE_NODE, ID_WORLD_IPV4, ID_WORLD_IPV6 } from "./identities.js";
+import { encodeMetadata } from "./metadata.js";
+import type { BundleMetadata } from "../../runtime/metadata.js";
+import { buildModel } from "./model.js";
+import type { EvaluationModel, LoweringModel } from "./model.js";
+import { l4Keys, resolveNamedPort } from "./port-keys.js";
+
+/** Options of a lowering. */
+export interface LowerOptions {
+  /** Evaluation model of the CNI. */
+  readonly model: EvaluationModel;
+  /** Whether CIDR peers match pod addresses too. */
+  readonly cidrMatchesPods?: boolean;
+  /** Whether identities use Cilium's identity-relevant label filter. */
+  readonly filterLabels?: boolean;
+  /** Policy audit mode: would-be drops become AUDIT. */
+  readonly audit?: boolean;
+  /** Name of the CNI for the metadata ("weave", "cilium", "calico", "spec"). */
+  readonly cni: string;
+}
+
+/** Source-map rule id of IR entry `i`. */
+export function ruleIdOf(i: number): number {
+  return i;
+}
+
+const POLICY_KEYS = [
+  { field: F_META0, words: 1, kind: MATCH_EXACT },
+  { field: F_META0 + 1, words: 1, kind: MATCH_TERNARY },
+  { field: F_PROTO, words: 1, kind: MATCH_TERNARY },
+  { field: F_DST_PORT, words: 1, kind: MATCH_RANGE },
+  { field: F_ICMP_TYPE, words: 1, kind: MATCH_TERNARY },
+  { field: F_ICMP_CODE, words: 1, kind: MATCH_TERNARY },
+] as const;
+
+/** Priority of a rule row under `model`. */
+function rulePriority(model: EvaluationModel, e: RuleEntry): number {
+  if (model === "cilium") {
+    return e.verdict === "deny" ? 0 : 1;
+  }
+  return 1;
+}
+
+const DEFAULT_DENY_PRIORITY = 2;
+
+function actionOf(e: RuleEntry): { verdict: number; reason: number } {
+  switch (e.verdict) {
+    case "allow":
+      return { verdict: ACT_ALLOW, reason: 0 };
+    case "deny":
+      return { verdict: ACT_DENY, reason: REASON_POLICY_DENY };
+    case "pass":
+      return { verdict: ACT_PASS, reason: 0 };
+    case "log":
+      return { verdict: ACT_LOG, reason: 0 };
+  }
+}
+
+/** Rows for one rule entry within one subject group. */
+function emitRuleRows(table: TableBuilder, model: LoweringModel, evalModel: EvaluationModel, group: SubjectGroup, e: RuleEntry, ruleId: number, direction: Direction): void {
+  const { verdict, reason } = actionOf(e);
+  const priority = rulePriority(evalModel, e);
+  const peerSets = e.peers.map((p) => model.peerIdentities(p));
+  const anyPeer = peerSets.includes("any");
+  const peerIds = anyPeer ? [] : [...new Set(peerSets.flatMap((s) => (s === "any" ? [] : s)))].sort((a, b) => a - b);
+  const hasNamed = e.ports.some((c) => c.named !== undefined);
+  const emit = (peer: number | "any", ports: readonly PortMatch[], resolve: (c: PortMatch) => readonly number[]): void => {
+    for (const k of l4Keys(ports, resolve)) {
+      table.add(
+        priority,
+        [
+          { exact: group.id },
+          peer === "any" ? { value: 0, mask: 0 } : { value: peer, mask: 0xffffffff },
+          { value: k.proto, mask: k.protoMask },
+          { lo: k.portLo, hi: k.portHi },
+          { value: k.icmpType, mask: k.icmpTypeMask },
+          { value: k.icmpCode, mask: k.icmpCodeMask },
+        ],
+        verdict,
+        ruleId,
+        0,
+        [reason],
+      );
+    }
+  };
+  if (!hasNamed || direction === "ingress") {
+    // Ingress: the destination is the subject; every group member resolves named ports alike.
+    const resolve = (c: PortMatch): readonly number[] => resolveNamedPort(c.named!, c.protocol, group.representative.pod.ports);
+    if (anyPeer) {
+      emit("any", e.ports, resolve);
+    } else {
+      for (const id of peerIds) {
+        emit(id, e.ports, resolve);
+      }
+    }
+    return;
+  }
+  // Egress with named ports: resolve on each destination identity's endpoints.
+  const ids = anyPeer ? [...model.endpointsByIdentity.keys()] : peerIds;
+  for (const id of ids) {
+    const eps = model.endpointsByIdentity.get(id) ?? [];
+    const resolve = (c: PortMatch): readonly number[] => [...new Set(eps.flatMap((ep) => resolveNamedPort(c.named!, c.protocol, ep.pod.ports)))];
+    emit(id, e.ports, resolve);
+  }
+  if (anyPeer) {
+    // Non-endpoint destinations have no container ports: only the numeric clauses apply to them.
+    emit("any", e.ports.filter((c) => c.named === undefined), () => []);
+  }
+}
+
+function emitPolicyTable(b: BundleBuilder, name: string, model: LoweringModel, evalModel: EvaluationModel, entries: readonly PolicyEntry[], groups: DirectionGroups, direction: Direction): number {
+  const table = b.table(name, POLICY_KEYS, POL_WORDS);
+  for (const g of groups.groups) {
+    let defaultDenyBy = -1;
+    for (const i of g.entries) {
+      const e = entries[i]!;
+      if (e.origin.staged === true) {
+        continue;
+      }
+      if (e.type === "select") {
+        if (e.defaultDeny && defaultDenyBy < 0) {
+          defaultDenyBy = i;
+        }
+        continue;
+      }
+      emitRuleRows(table, model, evalModel, g, e, ruleIdOf(i), direction);
+    }
+    if (defaultDenyBy >= 0) {
+      table.add(
+        DEFAULT_DENY_PRIORITY,
+        [{ exact: g.id }, { value: 0, mask: 0 }, { value: 0, mask: 0 }, { lo: 0, hi: 65535 }, { value: 0, mask: 0 }, { value: 0, mask: 0 }],
+        ACT_DENY,
+        ruleIdOf(defaultDenyBy),
+        0,
+        [REASON_POLICY_DENIED],
+      );
+    }
+  }
+  return table.index;
+}
+
+function emitIpcache(b: BundleBuilder, name: string, field: number, model: LoweringModel, ingress: DirectionGroups, egress: DirectionGroups): number {
+  const t = b.table(name, [{ field, words: 4, kind: MATCH_LPM }], IPC_WORDS);
+  const add = (addr: bigint, len: number, identity: number, endpoint: number, ig: number, eg: number): void => {
+    t.add(128 - len, [{ prefix: toWords(addr), length: len }], 0, 0xffffffff, 0, [identity, endpoint, ig, eg]);
+  };
+  const seen = new Set<bigint>();
+  for (const ep of model.endpoints) {
+    for (const a of ep.addrs) {
+      if (seen.has(a)) {
+        continue; // two pods on one address (hostNetwork): the first in snapshot order owns it
+      }
+      seen.add(a);
+      add(a, 128, ep.identity, ep.index + 1, ingress.groupOf[ep.index]!, egress.groupOf[ep.index]!);
+    }
+  }
+  for (const [a] of model.nodeAddrs) {
+    if (!seen.has(a)) {
+      seen.add(a);
+      add(a, 128, ID_REMOTE_NODE, 0, 0, 0);
+    }
+  }
+  for (const [text, id] of model.cidrIdentity) {
+    const p = parsePrefix(text);
+    if (typeof p !== "string") {
+      add(p.addr, p.len, id, 0, 0, 0);
+    }
+  }
+  add(IPV4_ALL.addr, IPV4_ALL.len, ID_WORLD_IPV4, 0, 0, 0);
+  add(IPV6_ALL.addr, IPV6_ALL.len, ID_WORLD_IPV6, 0, 0, 0);
+  return t.index;
+}
+
+/** The ipBlock boundaries connlist partitions External ranges by, per direction. */
+function cidrTexts(entries: readonly PolicyEntry[], direction: Direction): string[] {
+  const out = new Set<string>();
+  for (const e of entries) {
+    if (e.type === "rule" && e.direction === direction) {
+      for (const p of e.peers) {
+        if (p.kind === "cidr") {
+          out.add([p.cidr, ...p.except].join(" "));
+        }
+      }
+    }
+  }
+  return [...out];
+}
+
+/** Lower `entries` over `cluster` into a bundle. */
+export function lowerToBundle(cluster: Cluster, entries: readonly PolicyEntry[], options: LowerOptions, diags: Diagnostics): Bundle {
+  const model = buildModel(cluster, entries, { cidrMatchesPods: options.cidrMatchesPods ?? false, filterLabels: options.filterLabels ?? false }, diags);
+  const ingress = groupSubjects(model.endpoints, entries, "ingress");
+  const egress = groupSubjects(model.endpoints, entries, "egress");
+  const b = new BundleBuilder();
+  if (options.audit === true) {
+    b.flags |= BUNDLE_FLAG_AUDIT;
+  }
+  const tables = {
+    ipcacheSrc: emitIpcache(b, TABLE_IPCACHE_SRC, F_SRC_IP6, model, ingress, egress),
+    ipcacheDst: emitIpcache(b, TABLE_IPCACHE_DST, F_DST_IP6, model, ingress, egress),
+    egress: emitPolicyTable(b, TABLE_EGRESS, model, options.model, entries, egress, "egress"),
+    ingress: emitPolicyTable(b, TABLE_INGRESS, model, options.model, entries, ingress, "ingress"),
+  };
+  emitProgram(b.program, tables, { audit: options.audit === true });
+  entries.forEach((e, i) => {
+    const { line, column } = e.origin.span.file.lineCol(e.origin.span.start);
+    b.origin({
+      ruleId: ruleIdOf(i),
+      file: e.origin.span.file.path,
+      line,
+      column,
+      kind: e.origin.kind,
+      ...(e.origin.namespace !== undefined ? { namespace: e.origin.namespace } : {}),
+      name: e.origin.name,
+      ruleIndex: e.origin.ruleIndex < 0 ? 0xffffffff : e.origin.ruleIndex,
+      tier: e.tierName,
+      label: e.type === "select" ? `${e.direction} selection${e.defaultDeny ? " (default deny)" : ""}` : `${e.direction} ${e.verdict}`,
+    });
+  });
+  const metadata: BundleMetadata = {
+    version: 1,
+    cni: options.cni,
+    model: options.model,
+    endpoints: model.endpoints.map((ep) => ({
+      namespace: ep.pod.namespace,
+      name: ep.pod.name,
+      workload: `${ep.pod.workload.namespace}/${ep.pod.workload.name}[${ep.pod.workload.kind}]`,
+      ips: ep.addrs.map(formatIp),
+      identity: ep.identity,
+      ingressGroup: ingress.groupOf[ep.index]!,
+      egressGroup: egress.groupOf[ep.index]!,
+      labels: Object.fromEntries(ep.pod.labels),
+    })),
+    identities: model.identities.map((i) => ({ id: i.id, kind: i.kind, labels: Object.fromEntries(i.labels) })),
+    ipBlocks: { ingress: cidrTexts(entries, "ingress"), egress: cidrTexts(entries, "egress") },
+    tables,
+  };
+  b.rawSection(SEC_METADATA, encodeMetadata(metadata));
+  return b.build();
+}

@@ -1,0 +1,181 @@
+/**
+ * @fileoverview The lowering's working model: endpoints with their labels, addresses and identities,
+ * the identity table, and selector → identity resolution.
+ */
+
+import { identityLabels, podEndpointLabels } from "../cluster/labels.js";
+import type { Cluster, Pod } from "../cluster/model.js";
+import type { Diagnostics } from "../diagnostics/diagnostic.js";
+import type { Peer, PolicyEntry } from "../ir/entry.js";
+import { matches } from "../ir/selector.js";
+import type { Labels, Selector } from "../ir/selector.js";
+import { parseIp, parsePrefix, prefixContains, prefixHas } from "../net/ip.js";
+import type { Prefix } from "../net/ip.js";
+import { IdentityAllocator } from "./identities.js";
+import type { Identity } from "./identities.js";
+
+/** How the dialect's CNI evaluates. */
+export type EvaluationModel = "kubernetes" | "cilium" | "calico";
+
+/** Options that change what selectors and CIDRs match. */
+export interface ModelOptions {
+  /** Whether CIDR peers also match pod addresses (Calico nets, weave-npc); false = never (Cilium, np-guard). */
+  readonly cidrMatchesPods: boolean;
+  /** Whether endpoint identities use Cilium's identity-relevant label filter. */
+  readonly filterLabels: boolean;
+}
+
+/** An endpoint as the lowering sees it. */
+export interface EndpointView {
+  /** Index in `pods`. */
+  readonly index: number;
+  readonly pod: Pod;
+  /** The full endpoint label view (pod labels + namespace meta labels). */
+  readonly labels: Labels;
+  /** Parsed addresses (mapped 128-bit). */
+  readonly addrs: readonly bigint[];
+  /** Identity number. */
+  readonly identity: number;
+}
+
+/** The resolved model. */
+export interface LoweringModel {
+  readonly endpoints: readonly EndpointView[];
+  readonly identities: readonly Identity[];
+  /** Identity number → labels used for selector matching. */
+  readonly identityLabels: ReadonlyMap<number, Labels>;
+  /** CIDR prefix text → identity. */
+  readonly cidrIdentity: ReadonlyMap<string, number>;
+  /** Endpoints per identity. */
+  readonly endpointsByIdentity: ReadonlyMap<number, readonly EndpointView[]>;
+  /** Node addresses → node name. */
+  readonly nodeAddrs: ReadonlyMap<bigint, string>;
+  /** Identities a peer matches; "any" for a wildcard. */
+  peerIdentities(peer: Peer): readonly number[] | "any";
+  /** Identities a selector matches. */
+  selectorIdentities(sel: Selector): readonly number[];
+}
+
+/** Every CIDR peer in the IR, parsed. */
+function cidrPeers(entries: readonly PolicyEntry[]): { peer: Peer & { kind: "cidr" }; cidr: Prefix; except: Prefix[] }[] {
+  const out: { peer: Peer & { kind: "cidr" }; cidr: Prefix; except: Prefix[] }[] = [];
+  for (const e of entries) {
+    if (e.type !== "rule") {
+      continue;
+    }
+    for (const p of [...e.peers, ...e.notPeers]) {
+      if (p.kind !== "cidr") {
+        continue;
+      }
+      const cidr = parsePrefix(p.cidr);
+      if (typeof cidr === "string") {
+        continue; // front ends report bad CIDRs
+      }
+      const except = p.except.map((x) => parsePrefix(x)).filter((x): x is Prefix => typeof x !== "string");
+      out.push({ peer: p, cidr, except });
+    }
+  }
+  return out;
+}
+
+function inCidrPeer(addr: bigint, c: { cidr: Prefix; except: Prefix[] }): boolean {
+  return prefixHas(c.cidr, addr) && !c.except.some((x) => prefixHas(x, addr));
+}
+
+/** Build the model for `cluster` and `entries`. */
+export function buildModel(cluster: Cluster, entries: readonly PolicyEntry[], options: ModelOptions, diags: Diagnostics): LoweringModel {
+  void diags;
+  const cidrs = cidrPeers(entries);
+  const alloc = new IdentityAllocator();
+  for (const c of cidrs) {
+    alloc.requestCidr(c.cidr);
+    for (const x of c.except) {
+      alloc.requestCidr(x);
+    }
+  }
+  const pending = cluster.pods.map((pod, index) => {
+    const labels = podEndpointLabels(cluster, pod);
+    const addrs = pod.ips.map((ip) => parseIp(ip)?.addr).filter((a): a is bigint => a !== undefined);
+    const cidrClass = options.cidrMatchesPods
+      ? cidrs
+          .map((c, i) => (addrs.some((a) => inCidrPeer(a, c)) ? String(i) : ""))
+          .filter((s) => s !== "")
+          .join(",")
+      : "";
+    const idLabels = options.filterLabels ? identityLabels(labels) : labels;
+    return { index, pod, labels, addrs, key: alloc.requestEndpoint(idLabels, cidrClass), idLabels };
+  });
+  const { identities, endpointId, cidrId } = alloc.finish();
+  const endpoints: EndpointView[] = pending.map((p) => ({ index: p.index, pod: p.pod, labels: p.labels, addrs: p.addrs, identity: endpointId.get(p.key)! }));
+  const labelsById = new Map<number, Labels>(identities.map((i) => [i.id, i.labels]));
+  const byIdentity = new Map<number, EndpointView[]>();
+  for (const ep of endpoints) {
+    const list = byIdentity.get(ep.identity) ?? [];
+    list.push(ep);
+    byIdentity.set(ep.identity, list);
+  }
+  const nodeAddrs = new Map<bigint, string>();
+  for (const n of cluster.nodes) {
+    for (const ip of n.ips) {
+      const a = parseIp(ip);
+      if (a !== undefined) {
+        nodeAddrs.set(a.addr, n.name);
+      }
+    }
+  }
+  const selectorCache = new Map<Selector, readonly number[]>();
+  const selectorIdentities = (sel: Selector): readonly number[] => {
+    let ids = selectorCache.get(sel);
+    if (ids === undefined) {
+      ids = identities.filter((i) => i.kind !== "cidr" && matches(sel, labelsById.get(i.id)!)).map((i) => i.id);
+      selectorCache.set(sel, ids);
+    }
+    return ids;
+  };
+  const peerCache = new Map<Peer, readonly number[] | "any">();
+  const peerIdentities = (peer: Peer): readonly number[] | "any" => {
+    const cached = peerCache.get(peer);
+    if (cached !== undefined) {
+      return cached;
+    }
+    let result: readonly number[] | "any";
+    if (peer.kind === "any") {
+      result = "any";
+    } else if (peer.kind === "endpoints") {
+      result = selectorIdentities(peer.selector);
+    } else {
+      const c = cidrs.find((x) => x.peer === peer);
+      const ids: number[] = [];
+      if (c !== undefined) {
+        // A CIDR identity q belongs to the peer when q lies in the cidr and not inside an except:
+        // addresses under an except resolve (longest prefix) to the except's own identity.
+        for (const i of identities) {
+          if (i.kind === "cidr" && prefixContains(c.cidr, i.prefix!) && !c.except.some((x) => prefixContains(x, i.prefix!))) {
+            ids.push(i.id);
+          }
+        }
+        if (options.cidrMatchesPods) {
+          const idx = String(cidrs.indexOf(c));
+          for (const p of pending) {
+            if (p.key.split("\u0001")[1]!.split(",").includes(idx)) {
+              ids.push(endpointId.get(p.key)!);
+            }
+          }
+        }
+      }
+      result = [...new Set(ids)];
+    }
+    peerCache.set(peer, result);
+    return result;
+  };
+  return {
+    endpoints,
+    identities,
+    identityLabels: labelsById,
+    cidrIdentity: cidrId,
+    endpointsByIdentity: byIdentity,
+    nodeAddrs,
+    peerIdentities,
+    selectorIdentities,
+  };
+}
