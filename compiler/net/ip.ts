@@ -2,10 +2,12 @@
  * @fileoverview IP addresses and prefixes at compile time, as 128-bit bigints in the IPv4-mapped space.
  *
  * The runtime sees every address as 128 bits with IPv4 mapped to ::ffff:a.b.c.d (runtime/context.ts),
- * so the compiler works in the same space: an IPv4 prefix a.b.c.d/n is ::ffff:a.b.c.d/(96+n). Parsing
- * is strict (no leading zeros in dotted quads, at most one "::") and errors are messages, not throws,
- * so front ends can turn them into diagnostics.
+ * so the lowering works in the same space: an IPv4 prefix a.b.c.d/n is ::ffff:a.b.c.d/(96+n). This is
+ * a view over cidr.ts, which parses and prints addresses in their own family; errors are messages,
+ * not throws, so front ends can turn them into diagnostics.
  */
+
+import { formatIp as formatFamilyIp, parseIp as parseFamilyIp } from "./cidr.js";
 
 /** A parsed prefix in the mapped 128-bit space. */
 export interface Prefix {
@@ -20,75 +22,13 @@ export interface Prefix {
 const V4_MAPPED = 0xffffn << 32n;
 const ALL128 = (1n << 128n) - 1n;
 
-function parseV4(text: string): bigint | undefined {
-  const parts = text.split(".");
-  if (parts.length !== 4) {
-    return undefined;
-  }
-  let v = 0n;
-  for (const p of parts) {
-    if (!/^(0|[1-9]\d{0,2})$/.test(p) || Number(p) > 255) {
-      return undefined;
-    }
-    v = (v << 8n) | BigInt(p);
-  }
-  return v;
-}
-
-function parseV6(text: string): bigint | undefined {
-  if (!/^[0-9a-fA-F:.]+$/.test(text)) {
-    return undefined;
-  }
-  const halves = text.split("::");
-  if (halves.length > 2) {
-    return undefined;
-  }
-  const groups = (s: string): bigint[] | undefined => {
-    if (s === "") {
-      return [];
-    }
-    const out: bigint[] = [];
-    const parts = s.split(":");
-    for (let i = 0; i < parts.length; i++) {
-      const p = parts[i]!;
-      if (i === parts.length - 1 && p.includes(".")) {
-        const v4 = parseV4(p);
-        if (v4 === undefined) {
-          return undefined;
-        }
-        out.push(v4 >> 16n, v4 & 0xffffn);
-      } else if (/^[0-9a-fA-F]{1,4}$/.test(p)) {
-        out.push(BigInt(`0x${p}`));
-      } else {
-        return undefined;
-      }
-    }
-    return out;
-  };
-  const head = groups(halves[0]!);
-  const tail = halves.length === 2 ? groups(halves[1]!) : [];
-  if (head === undefined || tail === undefined) {
-    return undefined;
-  }
-  const missing = 8 - head.length - tail.length;
-  if ((halves.length === 1 && missing !== 0) || (halves.length === 2 && missing < 1)) {
-    return undefined;
-  }
-  let v = 0n;
-  for (const g of [...head, ...new Array<bigint>(missing).fill(0n), ...tail]) {
-    v = (v << 16n) | g;
-  }
-  return v;
-}
-
 /** Parse an address; IPv4 lands in the mapped space. */
 export function parseIp(text: string): { family: 4 | 6; addr: bigint } | undefined {
-  const v4 = parseV4(text);
-  if (v4 !== undefined) {
-    return { family: 4, addr: V4_MAPPED | v4 };
+  const ip = parseFamilyIp(text);
+  if (ip === undefined) {
+    return undefined;
   }
-  const v6 = parseV6(text);
-  return v6 === undefined ? undefined : { family: 6, addr: v6 };
+  return ip.family === 4 ? { family: 4, addr: V4_MAPPED | ip.value } : { family: 6, addr: ip.value };
 }
 
 /** Mask of the top `len` bits of 128. */
@@ -124,49 +64,25 @@ export function parsePrefix(text: string, allowHostBits = false): Prefix | strin
   return { family: ip.family, addr: masked, len: len128 };
 }
 
-/** Whether prefix `inner` lies within prefix `outer`. */
+/**
+ * Whether prefix `inner` lies within prefix `outer`. Families never mix: an IPv6 prefix such as ::/0
+ * covers the mapped IPv4 space numerically, but a Kubernetes or Cilium ::/0 means IPv6 only.
+ */
 export function prefixContains(outer: Prefix, inner: Prefix): boolean {
-  return inner.len >= outer.len && (inner.addr & prefixMask(outer.len)) === outer.addr;
+  return outer.family === inner.family && inner.len >= outer.len && (inner.addr & prefixMask(outer.len)) === outer.addr;
 }
 
-/** Whether `addr` lies within `p`. */
+/** Whether `addr` (mapped space) lies within `p`, families kept apart as in prefixContains. */
 export function prefixHas(p: Prefix, addr: bigint): boolean {
-  return (addr & prefixMask(p.len)) === p.addr;
+  const family = addr >> 32n === 0xffffn ? 4 : 6;
+  return family === p.family && (addr & prefixMask(p.len)) === p.addr;
 }
 
 /** Format an address of the mapped space (IPv4 for mapped addresses). */
 export function formatIp(addr: bigint): string {
-  if (addr >> 32n === 0xffffn) {
-    const v = Number(addr & 0xffffffffn);
-    return [24, 16, 8, 0].map((s) => (v >>> s) & 255).join(".");
-  }
-  const groups: number[] = [];
-  for (let i = 7; i >= 0; i--) {
-    groups.push(Number((addr >> BigInt(16 * i)) & 0xffffn));
-  }
-  // RFC 5952: compress the longest run (>= 2) of zero groups, the first on ties.
-  let best = -1;
-  let bestLen = 1;
-  for (let i = 0; i < 8;) {
-    if (groups[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && groups[j] === 0) {
-      j++;
-    }
-    if (j - i > bestLen) {
-      best = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  const hex = groups.map((g) => g.toString(16));
-  if (best < 0) {
-    return hex.join(":");
-  }
-  return `${hex.slice(0, best).join(":")}::${hex.slice(best + bestLen).join(":")}`;
+  return addr >> 32n === 0xffffn
+    ? formatFamilyIp({ family: 4, value: addr & 0xffffffffn })
+    : formatFamilyIp({ family: 6, value: addr });
 }
 
 /** Format a prefix in its family's notation. */
