@@ -45,7 +45,8 @@ import { LoadError } from "./load-error.js";
 import type { LoadErrorCode } from "./load-error.js";
 import { CTX_WORDS, contextField } from "../context.js";
 
-const utf8 = new TextDecoder("utf-8", { fatal: true });
+// ignoreBOM: a pool string may start with U+FEFF and must come back unchanged.
+const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 /** Bounds-checked little-endian reader over one section; errors name absolute offsets. */
 class SectionReader {
