@@ -24,8 +24,14 @@ function matchText(key: KeyField, words: Uint32Array): string {
   switch (key.kind) {
     case MATCH_EXACT:
       return formatScalar(words, style);
-    case MATCH_LPM:
-      return `${formatScalar(words.subarray(0, w), style === "dec" ? "hex" : style)}/${words[w]!}`;
+    case MATCH_LPM: {
+      const plen = words[w]!;
+      // An IPv4-mapped prefix of a 128-bit field prints as plain IPv4 (10.0.0.0/8 = ::ffff:10.0.0.0/104).
+      if (w === 4 && plen >= 96 && words[0] === 0 && words[1] === 0 && words[2] === 0xffff) {
+        return `${formatScalar([words[3]!], "ip4")}/${plen - 96}`;
+      }
+      return `${formatScalar(words.subarray(0, w), style === "dec" ? "hex" : style)}/${plen}`;
+    }
     case MATCH_RANGE: {
       const lo = words[0]!;
       const hi = words[1]!;

@@ -167,7 +167,15 @@ function matchData(m: Node, key: KeyField, fail: Fail): number[] {
       if (b!.children[0]!.type !== "Number") {
         return fail("bad-prefix", b!, `a prefix length is a number 0..${32 * key.words}, not \`${b!.text}\``);
       }
-      const plen = parseNumber(b!.text);
+      let plen = parseNumber(b!.text);
+      // In a 128-bit field an IPv4 prefix means its IPv4-mapped form: 10.0.0.0/8 is ::ffff:10.0.0.0/104.
+      const ip4In128 = key.words === 4 && a.text.includes(".") && !a.text.includes(":");
+      if (ip4In128) {
+        if (!(plen >= 0 && plen <= 32)) {
+          fail("bad-prefix", b!, `an IPv4 prefix length is 0..32, not ${b!.text}`);
+        }
+        plen += 96;
+      }
       if (!(plen >= 0 && plen <= 32 * key.words)) {
         fail(
           "bad-prefix",
@@ -177,7 +185,9 @@ function matchData(m: Node, key: KeyField, fail: Fail): number[] {
       }
       const net = value.map((w, i) => (w & prefixMask(plen - 32 * i)) >>> 0);
       if (net.some((w, i) => w !== value[i])) {
-        const fixed = `${formatScalar(net, keyStyle(key) === "ip4" ? "ip4" : "hex")}/${plen}`;
+        const fixed = ip4In128
+          ? `${formatScalar([net[3]!], "ip4")}/${plen - 96}`
+          : `${formatScalar(net, keyStyle(key) === "ip4" ? "ip4" : "hex")}/${plen}`;
         fail("bad-prefix", m, `${m.text} has bits set beyond the prefix length; did you mean ${fixed}?`);
       }
       return [...value, plen];

@@ -1,0 +1,102 @@
+// Engine fixtures: one test per test/cases/engine/*.case file (ubpf's `-- section` style).
+//   -- asm      the program and tables in the text form
+//   -- context  `field = value` lines (numbers, IPv4, or IPv6/IPv4 for 128-bit fields); `---` separates packets
+//   -- result   one line per packet: `VERDICT REASON [rule N]` (names or numbers)
+//   -- hits     `table entry count` lines checked after all packets
+//   -- error    expected message fragment when the bundle must be refused
+import { readFileSync, readdirSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { assemble } from "../../compiler/text/asm.js";
+import { parseIp, toWords } from "../../compiler/net/ip.js";
+import { NO_RULE } from "../../runtime/bytecode/opcodes.js";
+import { contextField, contextFieldByName, createContext } from "../../runtime/context.js";
+import { RESULT_WORDS, exec } from "../../runtime/interp/exec.js";
+import { loadProgram } from "../../runtime/program.js";
+import { dropReasonByName, verdictByName } from "../../runtime/verdict.js";
+
+const dir = new URL("../cases/engine/", import.meta.url);
+const files = readdirSync(dir).filter((f) => f.endsWith(".case")).sort();
+
+function sections(text: string): Map<string, string> {
+  const out = new Map<string, string>();
+  let name: string | undefined;
+  let body: string[] = [];
+  for (const line of text.split("\n")) {
+    const m = /^-- (\w+)\s*$/.exec(line);
+    if (m) {
+      if (name !== undefined) {
+        out.set(name, body.join("\n"));
+      }
+      name = m[1]!;
+      body = [];
+    } else if (name !== undefined) {
+      body.push(line);
+    }
+  }
+  if (name !== undefined) {
+    out.set(name, body.join("\n"));
+  }
+  return out;
+}
+
+function fillContext(text: string): Uint32Array {
+  const ctx = createContext();
+  for (const raw of text.split("\n")) {
+    const line = raw.trim();
+    if (line === "" || line.startsWith("#")) {
+      continue;
+    }
+    const [name, value] = line.split("=").map((s) => s.trim()) as [string, string];
+    const f = contextFieldByName(name) ?? contextField(Number(name));
+    if (f === undefined) {
+      throw new Error(`unknown field ${name}`);
+    }
+    if (f.words === 4) {
+      ctx.set(toWords(parseIp(value)!.addr), f.id);
+    } else if (value.includes(".")) {
+      const a = parseIp(value)!.addr;
+      ctx[f.id] = Number(a & 0xffffffffn);
+    } else {
+      ctx[f.id] = Number(value) >>> 0;
+    }
+  }
+  return ctx;
+}
+
+function expectedResult(line: string): [number, number, number] {
+  const [v, r, ruleWord, ruleNum] = line.trim().split(/\s+/);
+  const verdict = verdictByName(v!) ?? Number(v);
+  const reason = dropReasonByName(r ?? "0") ?? Number(r ?? 0);
+  const rule = ruleWord === "rule" ? Number(ruleNum) : NO_RULE;
+  return [verdict, reason, rule];
+}
+
+describe("engine fixtures", () => {
+  it("exist", () => {
+    expect(files.length).toBeGreaterThan(5);
+  });
+  for (const f of files) {
+    it(f, () => {
+      const s = sections(readFileSync(new URL(f, dir), "utf8"));
+      const asm = s.get("asm")!;
+      const error = s.get("error")?.trim();
+      if (error !== undefined && error !== "") {
+        expect(() => loadProgram(assemble(asm, f))).toThrow(error);
+        return;
+      }
+      const program = loadProgram(assemble(asm, f));
+      const contexts = (s.get("context") ?? "").split(/^---\s*$/m);
+      const results = (s.get("result") ?? "").split("\n").filter((l) => l.trim() !== "");
+      expect(results.length, "one result line per context").toBe(contexts.length);
+      const out = new Uint32Array(RESULT_WORDS);
+      contexts.forEach((c, i) => {
+        exec(program, fillContext(c), out);
+        expect([...out], `packet ${i + 1}`).toEqual(expectedResult(results[i]!));
+      });
+      for (const line of (s.get("hits") ?? "").split("\n").filter((l) => l.trim() !== "")) {
+        const [table, entry, count] = line.trim().split(/\s+/).map(Number) as [number, number, number];
+        expect(program.hits[table]![entry], `hits of table ${table} entry ${entry}`).toBe(count);
+      }
+    });
+  }
+});
