@@ -11,53 +11,56 @@
  * lookup and the final result; when it is not, the cost is one null test per lookup.
  */
 
-import {
-  NO_ENTRY,
-  NO_RULE,
-  OP_ADD_K,
-  OP_ADD_X,
-  OP_AND_K,
-  OP_AND_X,
-  OP_CALL,
-  OP_COUNT,
-  OP_EXIT,
-  OP_HIT,
-  OP_JA,
-  OP_JEQ_K,
-  OP_JEQ_X,
-  OP_JGE_K,
-  OP_JGE_X,
-  OP_JGT_K,
-  OP_JGT_X,
-  OP_JLE_K,
-  OP_JLE_X,
-  OP_JLT_K,
-  OP_JLT_X,
-  OP_JNE_K,
-  OP_JNE_X,
-  OP_JSET_K,
-  OP_JSET_X,
-  OP_LDA,
-  OP_LDF,
-  OP_LOOKUP,
-  OP_LSH_K,
-  OP_LSH_X,
-  OP_MOV_K,
-  OP_MOV_X,
-  OP_MUL_K,
-  OP_MUL_X,
-  OP_OR_K,
-  OP_OR_X,
-  OP_RET,
-  OP_RETX,
-  OP_RSH_K,
-  OP_RSH_X,
-  OP_STF,
-  OP_SUB_K,
-  OP_SUB_X,
-  OP_XOR_K,
-  OP_XOR_X,
-} from "../bytecode/opcodes.js";
+import * as opcodes from "../bytecode/opcodes.js";
+
+// Local copies: V8 (Node 20) does not constant-fold imported bindings in hot code, and the dispatch
+// switch below compares against every one of them per instruction.
+const NO_ENTRY = opcodes.NO_ENTRY;
+const NO_RULE = opcodes.NO_RULE;
+const OP_ADD_K = opcodes.OP_ADD_K;
+const OP_ADD_X = opcodes.OP_ADD_X;
+const OP_AND_K = opcodes.OP_AND_K;
+const OP_AND_X = opcodes.OP_AND_X;
+const OP_CALL = opcodes.OP_CALL;
+const OP_COUNT = opcodes.OP_COUNT;
+const OP_EXIT = opcodes.OP_EXIT;
+const OP_HIT = opcodes.OP_HIT;
+const OP_JA = opcodes.OP_JA;
+const OP_JEQ_K = opcodes.OP_JEQ_K;
+const OP_JEQ_X = opcodes.OP_JEQ_X;
+const OP_JGE_K = opcodes.OP_JGE_K;
+const OP_JGE_X = opcodes.OP_JGE_X;
+const OP_JGT_K = opcodes.OP_JGT_K;
+const OP_JGT_X = opcodes.OP_JGT_X;
+const OP_JLE_K = opcodes.OP_JLE_K;
+const OP_JLE_X = opcodes.OP_JLE_X;
+const OP_JLT_K = opcodes.OP_JLT_K;
+const OP_JLT_X = opcodes.OP_JLT_X;
+const OP_JNE_K = opcodes.OP_JNE_K;
+const OP_JNE_X = opcodes.OP_JNE_X;
+const OP_JSET_K = opcodes.OP_JSET_K;
+const OP_JSET_X = opcodes.OP_JSET_X;
+const OP_LDA = opcodes.OP_LDA;
+const OP_LDF = opcodes.OP_LDF;
+const OP_LOOKUP = opcodes.OP_LOOKUP;
+const OP_LSH_K = opcodes.OP_LSH_K;
+const OP_LSH_X = opcodes.OP_LSH_X;
+const OP_MOV_K = opcodes.OP_MOV_K;
+const OP_MOV_X = opcodes.OP_MOV_X;
+const OP_MUL_K = opcodes.OP_MUL_K;
+const OP_MUL_X = opcodes.OP_MUL_X;
+const OP_OR_K = opcodes.OP_OR_K;
+const OP_OR_X = opcodes.OP_OR_X;
+const OP_RET = opcodes.OP_RET;
+const OP_RETX = opcodes.OP_RETX;
+const OP_RSH_K = opcodes.OP_RSH_K;
+const OP_RSH_X = opcodes.OP_RSH_X;
+const OP_STF = opcodes.OP_STF;
+const OP_SUB_K = opcodes.OP_SUB_K;
+const OP_SUB_X = opcodes.OP_SUB_X;
+const OP_XOR_K = opcodes.OP_XOR_K;
+const OP_XOR_X = opcodes.OP_XOR_X;
+
 import type { Program } from "../program.js";
 
 /** Index of the verdict in the result array. */
