@@ -9,6 +9,9 @@
 import { Command, CommanderError } from "commander";
 import { registerBench } from "./commands/bench.js";
 import { registerDemo } from "./commands/demo.js";
+import { registerPolicy } from "./commands/policy.js";
+import { registerReplay } from "./commands/replay.js";
+import { registerTrace } from "./commands/trace.js";
 import { registerText } from "./commands/text.js";
 import type { CliContext } from "./context.js";
 
@@ -28,6 +31,9 @@ export async function run(argv: readonly string[], io: Partial<CliContext> = {})
     .exitOverride()
     .configureOutput({ writeOut: (s) => cli.stdout(s), writeErr: (s) => cli.stderr(s) })
     .showHelpAfterError();
+  registerPolicy(program, cli);
+  registerTrace(program, cli);
+  registerReplay(program, cli);
   registerBench(program, cli);
   registerText(program, cli);
   registerDemo(program, cli);

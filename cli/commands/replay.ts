@@ -1,0 +1,142 @@
+/**
+ * @fileoverview `sluice replay`: run a capture (file or stdin, streamed) through the engine and print
+ * what happened to each packet as Hubble flows, or a summary.
+ */
+
+import type { Command } from "commander";
+import { Engine } from "../../runtime/engine/engine.js";
+import { HubbleFlowBuilder } from "../../runtime/flow/hubble.js";
+import { captureFromStdin, openCaptureFile } from "../../runtime/pcap/index.js";
+import { NO_STRING, actionOffset, entryStride } from "../../runtime/bytecode/bundle.js";
+import { ACTION_RULE_ID } from "../../runtime/bytecode/opcodes.js";
+import type { CliContext } from "../context.js";
+import { TablePrinter, compactLine, dictBlock, jsonLine } from "../format/flows.js";
+import { addPolicyOptions, useColor } from "../options.js";
+import type { PolicyOptions } from "../options.js";
+import { bundleFrom } from "./policy.js";
+
+const OUTPUTS = ["compact", "json", "jsonpb", "dict", "table", "tab"] as const;
+
+interface ReplayOptions extends PolicyOptions {
+  bundle?: string;
+  output: string;
+  summary?: boolean;
+  backend: string;
+}
+
+/** Register `sluice replay`. */
+export function registerReplay(program: Command, cli: CliContext): void {
+  addPolicyOptions(
+    program
+      .command("replay")
+      .description("replay a pcap/pcapng capture (file or - for stdin) through the policies; print Hubble flows")
+      .argument("<capture>", "capture file, or - to read a stream from stdin")
+      .argument("[paths...]", "policy and cluster files or directories (or use --bundle); none = police nothing")
+      .option("--bundle <file>", "use a compiled bundle")
+      .option("-o, --output <format>", "compact, json, dict or table (as hubble observe)", "compact")
+      .option("--summary", "print totals instead of flows")
+      .option("--backend <backend>", "execution backend", "interp"),
+  ).action(async (capture: string, paths: string[], o: ReplayOptions) => {
+    if (!(OUTPUTS as readonly string[]).includes(o.output)) {
+      throw new Error(`-o must be one of compact, json, dict, table`);
+    }
+    if (o.backend !== "interp") {
+      throw new Error(`backend '${o.backend}' is not available yet; use --backend interp`);
+    }
+    let bytes: Uint8Array | undefined;
+    if (o.bundle !== undefined || paths.length > 0) {
+      bytes = bundleFrom(cli, paths, o);
+      if (bytes === undefined) {
+        cli.exitCode = 1;
+        return;
+      }
+    }
+    const engine = Engine.load(bytes);
+    const flows = new HubbleFlowBuilder(engine.program);
+    const color = useColor(o.color);
+    const table = o.output === "table" || o.output === "tab" ? new TablePrinter() : undefined;
+    const dropped = new Map<string, number>();
+    const tuples = new Set<string>();
+    const source = capture === "-" ? captureFromStdin() : openCaptureFile(capture);
+    const t0 = performance.now();
+    for await (const p of source) {
+      const r = engine.process(p.data, { timestampNs: p.timestampNs, linkType: p.linkType });
+      if (o.summary === true) {
+        const key = `${r.tuple.protocol} ${r.tuple.src}:${r.tuple.srcPort} > ${r.tuple.dst}:${r.tuple.dstPort}`;
+        const canon = r.isReply ? `${r.tuple.protocol} ${r.tuple.dst}:${r.tuple.dstPort} > ${r.tuple.src}:${r.tuple.srcPort}` : key;
+        tuples.add(canon);
+        if (r.verdict === 2) {
+          const k = `${key} ${r.dropReasonName ?? ""}`;
+          dropped.set(k, (dropped.get(k) ?? 0) + 1);
+        }
+        continue;
+      }
+      const rec = flows.build(engine.context, p.data, r.verdict, r.dropReason, r.ruleId ?? 0xffffffff, p.tsSec, p.tsNsec);
+      if (table !== undefined) {
+        table.add(rec);
+      } else {
+        cli.stdout(o.output === "json" || o.output === "jsonpb" ? jsonLine(rec) : o.output === "dict" ? dictBlock(rec, color) : compactLine(rec, color));
+      }
+    }
+    const seconds = (performance.now() - t0) / 1000;
+    if (table !== undefined) {
+      cli.stdout(table.render());
+    }
+    if (o.summary === true) {
+      cli.stdout(formatSummary(engine, tuples.size, seconds, dropped));
+    }
+  });
+}
+
+/** Hit counts per rule (summed over the table rows that carry it), from the program's HIT counters. */
+export function ruleHitCounts(engine: Engine): Map<number, number> {
+  const b = engine.program.bundle;
+  const out = new Map<number, number>();
+  engine.program.hits.forEach((h, t) => {
+    const table = b.tables[t]!;
+    const stride = entryStride(table);
+    const act = actionOffset(table);
+    h.forEach((count, e) => {
+      if (count > 0) {
+        const rule = table.entries[e * stride + act + ACTION_RULE_ID]!;
+        out.set(rule, (out.get(rule) ?? 0) + count);
+      }
+    });
+  });
+  return out;
+}
+
+/** `kind ns/name label (file:line)` of a rule id, from the source map. */
+export function describeRule(engine: Engine, ruleId: number): string {
+  const b = engine.program.bundle;
+  const r = b.sourceMap.find((x) => x.ruleId === ruleId);
+  if (r === undefined) {
+    return `rule ${ruleId}`;
+  }
+  const s = (i: number): string => b.strings[i] ?? "";
+  const ns = r.namespace === NO_STRING ? "" : `${s(r.namespace)}/`;
+  return `${s(r.kind)} ${ns}${s(r.name)} ${s(r.label)} (${s(r.file)}:${r.line})`;
+}
+
+function formatSummary(engine: Engine, flows: number, seconds: number, dropped: Map<string, number>): string {
+  const c = engine.counters();
+  const lines = [
+    `packets      ${c.packets} (${c.bytes} bytes)`,
+    `flows        ${flows}`,
+    `packets/s    ${Math.round(c.packets / Math.max(seconds, 1e-9))} (capture reading, parse, conntrack and policy)`,
+    "verdicts",
+    ...Object.entries(c.verdicts).map(([v, n]) => `  ${v.padEnd(32)} ${n}`),
+  ];
+  if (Object.keys(c.dropReasons).length > 0) {
+    lines.push("drop reasons", ...Object.entries(c.dropReasons).map(([v, n]) => `  ${v.padEnd(32)} ${n}`));
+  }
+  const hits = [...ruleHitCounts(engine)].sort((a, b) => b[1] - a[1]);
+  if (hits.length > 0) {
+    lines.push("policy rule hits", ...hits.map(([rule, n]) => `  ${String(n).padStart(8)}  ${describeRule(engine, rule)}`));
+  }
+  const top = [...dropped.entries()].sort((a, b) => b[1] - a[1]).slice(0, 10);
+  if (top.length > 0) {
+    lines.push("top dropped flows", ...top.map(([k, n]) => `  ${String(n).padStart(8)}  ${k}`));
+  }
+  return lines.join("\n") + "\n";
+}

@@ -1,0 +1,231 @@
+/**
+ * @fileoverview Trace: "can A reach B on this port, and which rules decided?", answered by running one
+ * real packet through the engine and reading what its table lookups saw.
+ *
+ * The verdict is the engine's (the same code path as replay). For each direction the hook records the
+ * context at the policy lookup; every row matching that context is then listed best first with its
+ * origin from the source map, so the output shows the rule that decided and the ones it shadowed. A
+ * direction whose endpoint no policy selects is allowed by the system default; a selected direction
+ * with no matching row is allowed (no default deny applies) — both are said explicitly.
+ */
+
+import { NO_STRING } from "../../runtime/bytecode/bundle.js";
+import type { Bundle } from "../../runtime/bytecode/bundle.js";
+import { ACTION_DATA0, ACTION_RULE_ID, ACTION_VERDICT } from "../../runtime/bytecode/opcodes.js";
+import { F_META0 } from "../../runtime/context.js";
+import { actionOffset, entryStride } from "../../runtime/bytecode/bundle.js";
+import { Engine } from "../../runtime/engine/engine.js";
+import type { PacketResult } from "../../runtime/engine/engine.js";
+import { readMetadata } from "../../runtime/metadata.js";
+import type { BundleMetadata, EndpointMetadata } from "../../runtime/metadata.js";
+import { icmp6Pkt, icmpPkt, sctpPkt, tcpPkt, udpPkt } from "../../runtime/packet/craft.js";
+import { ACTION_NAMES, IPC_EGRESS_GROUP, IPC_IDENTITY, IPC_INGRESS_GROUP } from "../lower/actions.js";
+import { matchingRows } from "./table-rows.js";
+
+/** What to trace. */
+export interface TraceQuery {
+  /** `ns/name` (pod or workload) or an IP address. */
+  readonly from: string;
+  readonly to: string;
+  /** tcp, udp, sctp, icmp. */
+  readonly protocol: "tcp" | "udp" | "sctp" | "icmp";
+  /** Destination port (tcp, udp, sctp). */
+  readonly port?: number;
+  /** ICMP type and code. */
+  readonly icmpType?: number;
+  readonly icmpCode?: number;
+}
+
+/** A resolved peer. */
+export interface TracePeer {
+  /** What the user wrote. */
+  readonly query: string;
+  /** The address used. */
+  readonly ip: string;
+  /** `ns/pod`, when the address belongs to an endpoint. */
+  readonly endpoint?: string;
+  /** np-guard style workload. */
+  readonly workload?: string;
+  readonly identity?: number;
+}
+
+/** One matching rule. */
+export interface RuleHit {
+  readonly ruleId: number;
+  readonly action: string;
+  readonly kind: string;
+  readonly namespace?: string;
+  readonly name: string;
+  readonly tier?: string;
+  /** 0-based rule index in its direction's list, absent for a policy's selection (default deny). */
+  readonly ruleIndex?: number;
+  readonly label: string;
+  readonly file: string;
+  readonly line: number;
+  readonly column: number;
+  /** Whether this row decided (the best match). */
+  readonly decided: boolean;
+}
+
+/** One direction's story. */
+export interface DirectionTrace {
+  /** allowed or denied. */
+  readonly decision: "allowed" | "denied";
+  /** Why, when no rule decided: the default that applied. */
+  readonly default?: string;
+  /** Matching rules, best first. */
+  readonly rules: readonly RuleHit[];
+}
+
+/** The whole answer. */
+export interface TraceResult {
+  readonly verdict: "ALLOWED" | "DENIED";
+  readonly source: TracePeer;
+  readonly destination: TracePeer;
+  readonly packet: string;
+  readonly egress: DirectionTrace;
+  readonly ingress: DirectionTrace;
+  readonly result: PacketResult;
+}
+
+/** A trace that cannot run (unknown peer, missing port). */
+export class TraceError extends Error {
+  override name = "TraceError";
+}
+
+function resolvePeer(q: string, meta: BundleMetadata | undefined): { peer: TracePeer; ep?: EndpointMetadata } {
+  if (/^[\d.]+$/.test(q) || q.includes(":")) {
+    const ep = meta?.endpoints.find((e) => e.ips.includes(q));
+    return ep ? { peer: { query: q, ip: q, endpoint: `${ep.namespace}/${ep.name}`, workload: ep.workload, identity: ep.identity }, ep } : { peer: { query: q, ip: q } };
+  }
+  const slash = q.indexOf("/");
+  const ns = slash < 0 ? "default" : q.slice(0, slash);
+  const name = slash < 0 ? q : q.slice(slash + 1);
+  const eps = meta?.endpoints ?? [];
+  const ep =
+    eps.find((e) => e.namespace === ns && e.name === name) ??
+    eps.find((e) => e.namespace === ns && e.workload.startsWith(`${ns}/${name}[`));
+  if (ep === undefined) {
+    const known = eps.slice(0, 5).map((e) => `${e.namespace}/${e.name}`).join(", ");
+    throw new TraceError(`no pod or workload '${ns}/${name}' in the cluster snapshot${known ? ` (known: ${known}${eps.length > 5 ? ", ..." : ""})` : ""}`);
+  }
+  return { peer: { query: q, ip: ep.ips[0] ?? "", endpoint: `${ep.namespace}/${ep.name}`, workload: ep.workload, identity: ep.identity }, ep };
+}
+
+/** Pick addresses of one family for both peers (IPv4 when both have it). */
+function pickAddresses(a: { peer: TracePeer; ep?: EndpointMetadata }, b: { peer: TracePeer; ep?: EndpointMetadata }): [string, string] {
+  const ips = (x: { peer: TracePeer; ep?: EndpointMetadata }): string[] => x.ep?.ips ?? [x.peer.ip];
+  for (const v4 of [true, false]) {
+    const pa = ips(a).find((ip) => ip.includes(":") !== v4);
+    const pb = ips(b).find((ip) => ip.includes(":") !== v4);
+    if (pa !== undefined && pb !== undefined) {
+      return [pa, pb];
+    }
+  }
+  throw new TraceError(`${a.peer.query} and ${b.peer.query} have no address family in common`);
+}
+
+function hitOf(bundle: Bundle, ruleId: number, action: number, decided: boolean): RuleHit {
+  const r = bundle.sourceMap.find((x) => x.ruleId === ruleId);
+  const s = (i: number | undefined): string | undefined => (i === undefined || i === NO_STRING ? undefined : bundle.strings[i]);
+  return {
+    ruleId,
+    action: ACTION_NAMES[action] ?? String(action),
+    kind: s(r?.kind) ?? "",
+    ...(s(r?.namespace) !== undefined ? { namespace: s(r?.namespace)! } : {}),
+    name: s(r?.name) ?? `rule ${ruleId}`,
+    ...(s(r?.tier) !== undefined ? { tier: s(r?.tier)! } : {}),
+    ...(r !== undefined && r.ruleIndex !== 0xffffffff ? { ruleIndex: r.ruleIndex } : {}),
+    label: s(r?.label) ?? "",
+    file: s(r?.file) ?? "",
+    line: r?.line ?? 0,
+    column: r?.column ?? 0,
+    decided,
+  };
+}
+
+/** Run the trace on bundle `bytes`. */
+export function trace(bytes: Uint8Array, q: TraceQuery): TraceResult {
+  const engine = Engine.load(bytes);
+  const bundle = engine.program.bundle;
+  const meta = readMetadata(bundle);
+  if (meta === undefined) {
+    throw new TraceError("the bundle has no metadata: compile it from policies with sluice compile");
+  }
+  const src = resolvePeer(q.from, meta);
+  const dst = resolvePeer(q.to, meta);
+  const [sip, dip] = pickAddresses(src, dst);
+  const host = (ip: string, port: number): string => (ip.includes(":") ? `[${ip}]:${port}` : `${ip}:${port}`);
+  let frame: Uint8Array;
+  let packet: string;
+  if (q.protocol === "icmp") {
+    const opts = { type: q.icmpType ?? (sip.includes(":") ? 128 : 8), code: q.icmpCode ?? 0, id: 1 };
+    frame = sip.includes(":") ? icmp6Pkt(sip, dip, opts) : icmpPkt(sip, dip, opts);
+    packet = `${sip.includes(":") ? "ICMPv6" : "ICMP"} type ${opts.type} code ${opts.code} ${sip} -> ${dip}`;
+  } else {
+    if (q.port === undefined) {
+      throw new TraceError("--port is required for tcp, udp and sctp");
+    }
+    const s = host(sip, 49152);
+    const d = host(dip, q.port);
+    frame = q.protocol === "tcp" ? tcpPkt(s, d, { flags: "S" }) : q.protocol === "udp" ? udpPkt(s, d) : sctpPkt(s, d);
+    packet = `${q.protocol.toUpperCase()} ${s} -> ${d}`;
+  }
+  const seen = new Map<number, Uint32Array>();
+  const ipcache = new Map<number, number>();
+  const result = engine.process(frame, {
+    timestampNs: 1e9,
+    hook: {
+      lookup: (table, entry) => {
+        seen.set(table, engine.context.slice());
+        ipcache.set(table, entry);
+      },
+    },
+  });
+  // What the ipcache said about each address: data word `w` of the entry the program's lookup returned.
+  const ipcData = (ipcacheTable: number, w: number): number => {
+    const t = bundle.tables[ipcacheTable]!;
+    const e = ipcache.get(ipcacheTable);
+    return e === undefined || e === 0xffffffff ? 0 : t.entries[e * entryStride(t) + actionOffset(t) + ACTION_DATA0 + w]!;
+  };
+  const direction = (table: number, groupWord: number, ipcacheTable: number, peerTable: number, who: TracePeer, dir: string): DirectionTrace => {
+    const group = ipcData(ipcacheTable, groupWord);
+    let ctx = seen.get(table);
+    if (ctx === undefined && group !== 0) {
+      // The program stopped before this lookup (the other direction denied): rebuild its key.
+      const any = [...seen.values()][0];
+      if (any !== undefined) {
+        ctx = any.slice();
+        ctx[F_META0] = group;
+        ctx[F_META0 + 1] = ipcData(peerTable, IPC_IDENTITY);
+      }
+    }
+    if (who.endpoint === undefined) {
+      return { decision: "allowed", default: `${who.ip} is not a cluster endpoint: no ${dir} policy applies`, rules: [] };
+    }
+    if (group === 0 || ctx === undefined) {
+      return { decision: "allowed", default: `no policy selects ${who.endpoint} for ${dir}: allowed by default`, rules: [] };
+    }
+    const t = bundle.tables[table]!;
+    const rows = matchingRows(t, ctx);
+    const act = actionOffset(t);
+    const stride = entryStride(t);
+    const rules = rows.map((e, i) => hitOf(bundle, t.entries[e * stride + act + ACTION_RULE_ID]!, t.entries[e * stride + act + ACTION_VERDICT]!, i === 0));
+    if (rules.length === 0) {
+      return { decision: "allowed", default: `policies select ${who.endpoint} for ${dir}, but none denies by default: allowed`, rules };
+    }
+    const best = rules[0]!;
+    return { decision: best.action === "allow" ? "allowed" : "denied", rules };
+  };
+  const egress = direction(meta.tables.egress!, IPC_EGRESS_GROUP, meta.tables.ipcacheSrc!, meta.tables.ipcacheDst!, src.peer, "egress");
+  const ingress = direction(meta.tables.ingress!, IPC_INGRESS_GROUP, meta.tables.ipcacheDst!, meta.tables.ipcacheSrc!, dst.peer, "ingress");
+  return {
+    verdict: result.verdictName === "FORWARDED" ? "ALLOWED" : "DENIED",
+    source: src.peer,
+    destination: dst.peer,
+    packet,
+    egress,
+    ingress,
+    result,
+  };
+}
