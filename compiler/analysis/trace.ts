@@ -114,7 +114,7 @@ function resolvePeer(q: string, meta: BundleMetadata | undefined): { peer: Trace
 
 /** Pick addresses of one family for both peers (IPv4 when both have it). */
 function pickAddresses(a: { peer: TracePeer; ep?: EndpointMetadata }, b: { peer: TracePeer; ep?: EndpointMetadata }): [string, string] {
-  const ips = (x: { peer: TracePeer; ep?: EndpointMetadata }): string[] => x.ep?.ips ?? [x.peer.ip];
+  const ips = (x: { peer: TracePeer; ep?: EndpointMetadata }): readonly string[] => x.ep?.ips ?? [x.peer.ip];
   for (const v4 of [true, false]) {
     const pa = ips(a).find((ip) => ip.includes(":") !== v4);
     const pb = ips(b).find((ip) => ip.includes(":") !== v4);
