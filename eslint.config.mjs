@@ -14,11 +14,17 @@ export default tseslint.config(
       curly: ["error", "all"],
       eqeqeq: ["error", "always"],
       "@typescript-eslint/consistent-type-imports": "error",
-      "@typescript-eslint/switch-exhaustiveness-check": "error",
+      "@typescript-eslint/switch-exhaustiveness-check": [
+        "error",
+        { considerDefaultExhaustiveForUnions: true },
+      ],
       // Typed arrays under noUncheckedIndexedAccess: the verifier proves indexes in range, so `!` is the
       // honest way to say so in the hot path.
       "@typescript-eslint/no-non-null-assertion": "off",
-      "@typescript-eslint/restrict-template-expressions": ["error", { allowNumber: true, allowBoolean: true }],
+      "@typescript-eslint/restrict-template-expressions": [
+        "error",
+        { allowNumber: true, allowBoolean: true },
+      ],
       "@typescript-eslint/no-unnecessary-condition": "off",
       "@typescript-eslint/prefer-literal-enum-member": "off",
     },
@@ -30,8 +36,14 @@ export default tseslint.config(
         "error",
         {
           patterns: [
-            { group: ["**/compiler/**", "**/cli/**"], message: "runtime/ must not import compiler/ or cli/." },
-            { group: ["yaml", "moo", "nearley", "ebnf", "commander"], message: "runtime/ stays dependency-free." },
+            {
+              group: ["**/compiler/**", "**/cli/**"],
+              message: "runtime/ must not import compiler/ or cli/.",
+            },
+            {
+              group: ["yaml", "moo", "nearley", "ebnf", "commander"],
+              message: "runtime/ stays dependency-free.",
+            },
           ],
         },
       ],

@@ -36,7 +36,11 @@ export interface ClassBenchResult {
   readonly compileMs: number;
   readonly loadMs: number;
   readonly bundleBytes: number;
-  readonly firstMismatches: readonly { readonly line: number; readonly expected: number; readonly got: number }[];
+  readonly firstMismatches: readonly {
+    readonly line: number;
+    readonly expected: number;
+    readonly got: number;
+  }[];
 }
 
 /** Options of a run. */
@@ -48,7 +52,11 @@ export interface ClassBenchOptions extends MeasureOptions {
 }
 
 /** Expected 1-based rule per header: the trace column (Song) or the first-match oracle (db_generator). */
-function expectedRules(rules: readonly ClassBenchRule[], trace: readonly ClassBenchHeader[], dbgen: boolean): Int32Array {
+function expectedRules(
+  rules: readonly ClassBenchRule[],
+  trace: readonly ClassBenchHeader[],
+  dbgen: boolean,
+): Int32Array {
   const out = new Int32Array(trace.length);
   trace.forEach((h, i) => {
     out[i] = dbgen ? firstMatch(rules, h) + 1 : h.expected;
@@ -73,7 +81,13 @@ function traceColumns(trace: readonly ClassBenchHeader[]): Uint32Array[] {
 function classifyAll(program: Program, cols: Uint32Array[], got: Uint32Array): void {
   const ctx = createContext();
   const out = new Uint32Array(RESULT_WORDS);
-  const [src, dst, sport, dport, proto] = cols as [Uint32Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array];
+  const [src, dst, sport, dport, proto] = cols as [
+    Uint32Array,
+    Uint32Array,
+    Uint32Array,
+    Uint32Array,
+    Uint32Array,
+  ];
   for (let i = 0; i < src.length; i++) {
     ctx[F_SRC_IP4] = src[i]!;
     ctx[F_DST_IP4] = dst[i]!;
@@ -86,7 +100,11 @@ function classifyAll(program: Program, cols: Uint32Array[], got: Uint32Array): v
 }
 
 /** Run the workload on files `rulesPath` and `tracePath`. */
-export function runClassBench(rulesPath: string, tracePath: string, options: ClassBenchOptions = {}): ClassBenchResult {
+export function runClassBench(
+  rulesPath: string,
+  tracePath: string,
+  options: ClassBenchOptions = {},
+): ClassBenchResult {
   const rulesText = readFileSync(rulesPath, "utf8");
   const traceText = readFileSync(tracePath, "utf8");
   const rules = parseRules(rulesText, rulesPath);
@@ -114,15 +132,24 @@ export function runClassBench(rulesPath: string, tracePath: string, options: Cla
     }
   }
 
-  const engine = measure(() => {
-    classifyAll(program, cols, got);
-  }, trace.length, options);
+  const engine = measure(
+    () => {
+      classifyAll(program, cols, got);
+    },
+    trace.length,
+    options,
+  );
   let baselineMpps = Number.NaN;
   if (options.skipBaseline !== true) {
     const baseline = loadProgram(bytes, { tableAlgorithm: "linear" });
-    baselineMpps = measure(() => {
-      classifyAll(baseline, cols, got);
-    }, trace.length, options).perSecond / 1e6;
+    baselineMpps =
+      measure(
+        () => {
+          classifyAll(baseline, cols, got);
+        },
+        trace.length,
+        options,
+      ).perSecond / 1e6;
   }
   const mpps = engine.perSecond / 1e6;
   return {

@@ -29,7 +29,14 @@ export async function run(argv: readonly string[], io: Partial<CliContext> = {})
     .description("Compile network policies into verified match-action bytecode and run it against packets.")
     .version(VERSION)
     .exitOverride()
-    .configureOutput({ writeOut: (s) => cli.stdout(s), writeErr: (s) => cli.stderr(s) })
+    .configureOutput({
+      writeOut: (s) => {
+        cli.stdout(s);
+      },
+      writeErr: (s) => {
+        cli.stderr(s);
+      },
+    })
     .showHelpAfterError();
   registerPolicy(program, cli);
   registerTrace(program, cli);

@@ -22,7 +22,11 @@ export function addPolicyOptions(cmd: Command): Command {
   return cmd
     .option("--cni <cni>", `CNI whose semantics apply: ${CNIS.join(", ")} (default: inferred from the kinds)`)
     .option("--warn <id=level...>", "re-level a lint or warning: error, warning, note or off (repeatable)")
-    .option("--synthetic-ips <mode>", "addresses for pods: missing (only pods without IPs) or always", "missing")
+    .option(
+      "--synthetic-ips <mode>",
+      "addresses for pods: missing (only pods without IPs) or always",
+      "missing",
+    )
     .option("--audit", "policy audit mode: would-be drops become AUDIT")
     .option("--color <when>", "auto, always or never", "auto");
 }
@@ -63,7 +67,7 @@ export function compileOptions(paths: readonly string[], o: PolicyOptions): Comp
   return {
     ...(o.cni !== undefined ? { cni: o.cni as Cni } : {}),
     levels,
-    syntheticIps: (o.syntheticIps ?? "missing") as "missing" | "always",
+    syntheticIps: o.syntheticIps === "always" ? "always" : "missing",
     audit: o.audit === true,
     ...(paths.includes("-") ? { stdin: readFileSync(0, "utf8") } : {}),
   };

@@ -61,19 +61,31 @@ export interface CompileResult {
   readonly bytes?: Uint8Array;
 }
 
-const MODEL: Readonly<Record<Cni, EvaluationModel>> = { weave: "kubernetes", spec: "kubernetes", cilium: "cilium", calico: "calico" };
+const MODEL: Readonly<Record<Cni, EvaluationModel>> = {
+  weave: "kubernetes",
+  spec: "kubernetes",
+  cilium: "cilium",
+  calico: "calico",
+};
 
 function isKubernetesPolicy(o: KubeObject): boolean {
-  return o.kind === "NetworkPolicy" && (o.apiVersion === undefined || o.apiVersion.startsWith("networking.k8s.io/"));
+  return (
+    o.kind === "NetworkPolicy" &&
+    (o.apiVersion === undefined || o.apiVersion.startsWith("networking.k8s.io/"))
+  );
 }
 
 function inferCni(objects: readonly KubeObject[], diags: Diagnostics): Cni {
   const cilium = objects.find((o) => o.apiVersion?.startsWith("cilium.io/") === true);
   const calico = objects.find((o) => o.apiVersion?.startsWith("projectcalico.org/") === true);
   if (cilium !== undefined && calico !== undefined) {
-    diags.error("S3901", "Cilium and Calico policies in one compile: a cluster runs one CNI", { file: cilium.file, start: cilium.node.span.start, end: cilium.node.span.end }, "compile them separately, or pass --cni to choose", [
-      { message: "a Calico object", span: calico.node.span },
-    ]);
+    diags.error(
+      "S3901",
+      "Cilium and Calico policies in one compile: a cluster runs one CNI",
+      { file: cilium.file, start: cilium.node.span.start, end: cilium.node.span.end },
+      "compile them separately, or pass --cni to choose",
+      [{ message: "a Calico object", span: calico.node.span }],
+    );
   }
   return cilium !== undefined ? "cilium" : calico !== undefined ? "calico" : "weave";
 }
@@ -108,17 +120,32 @@ function policyCidrs(entries: readonly PolicyEntry[]): string[] {
 /** Compile policy and cluster files. Never throws for bad input: problems are diagnostics. */
 export function compile(paths: readonly string[], options: CompileOptions = {}): CompileResult {
   const diags = new Diagnostics(options.levels);
-  const { files, objects } = readInputs(paths, diags, options.stdin === undefined ? {} : { stdin: options.stdin });
+  const { files, objects } = readInputs(
+    paths,
+    diags,
+    options.stdin === undefined ? {} : { stdin: options.stdin },
+  );
   const cni = options.cni ?? inferCni(objects, diags);
   const entries: PolicyEntry[] = [];
-  const done = (extra: Partial<CompileResult> = {}): CompileResult => ({ diagnostics: diags.all, files, cni, entries, ...extra });
+  const done = (extra: Partial<CompileResult> = {}): CompileResult => ({
+    diagnostics: diags.all,
+    files,
+    cni,
+    entries,
+    ...extra,
+  });
   if (diags.errorCount > 0) {
     return done();
   }
   const policyNamespaces = new Set<string>();
   for (const o of objects) {
     if (isKubernetesPolicy(o)) {
-      compileNetworkPolicy(o, diags, entries, { tier: 0, tierName: "default", order: 0, weave: cni === "weave" });
+      compileNetworkPolicy(o, diags, entries, {
+        tier: 0,
+        tierName: "default",
+        order: 0,
+        weave: cni === "weave",
+      });
       policyNamespaces.add(o.namespace ?? "default");
     }
   }
@@ -133,7 +160,18 @@ export function compile(paths: readonly string[], options: CompileOptions = {}):
   if (diags.errorCount > 0) {
     return done({ cluster });
   }
-  const bundle = lowerToBundle(cluster, entries, { model: MODEL[cni], cni, audit: options.audit === true, cidrMatchesPods: false, filterLabels: cni === "cilium" }, diags);
+  const bundle = lowerToBundle(
+    cluster,
+    entries,
+    {
+      model: MODEL[cni],
+      cni,
+      audit: options.audit === true,
+      cidrMatchesPods: false,
+      filterLabels: cni === "cilium",
+    },
+    diags,
+  );
   if (diags.errorCount > 0) {
     return done({ cluster });
   }

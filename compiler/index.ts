@@ -15,5 +15,8 @@ export type { ConnlistFormat } from "./analysis/connlist-format.js";
 export { trace, TraceError } from "./analysis/trace.js";
 export type { TraceQuery, TraceResult } from "./analysis/trace.js";
 export { assemble, disassemble, AsmError } from "./text/index.js";
-export { parseRules as parseClassBenchRules, parseTrace as parseClassBenchTrace } from "./classbench/parse.js";
+export {
+  parseRules as parseClassBenchRules,
+  parseTrace as parseClassBenchTrace,
+} from "./classbench/parse.js";
 export { compileClassBench } from "./classbench/compile.js";

@@ -4,7 +4,16 @@
  */
 
 export { Engine } from "./engine/engine.js";
-export type { BatchResults, EngineCounters, EngineOptions, PacketBatch, PacketEvent, PacketResult, ProcessOptions, Tuple } from "./engine/engine.js";
+export type {
+  BatchResults,
+  EngineCounters,
+  EngineOptions,
+  PacketBatch,
+  PacketEvent,
+  PacketResult,
+  ProcessOptions,
+  Tuple,
+} from "./engine/engine.js";
 export { LoadError, LOAD_ERROR_CODES } from "./bytecode/load-error.js";
 export type { LoadErrorCode } from "./bytecode/load-error.js";
 export { decodeBundle } from "./bytecode/decode.js";
@@ -16,7 +25,15 @@ export { exec } from "./interp/exec.js";
 export { parsePacket } from "./packet/parse.js";
 export * as craft from "./packet/craft.js";
 export { Conntrack } from "./conntrack/conntrack.js";
-export { CaptureReader, CaptureError, PcapWriter, PcapngWriter, openCaptureFile, captureFromStdin, readCapture } from "./pcap/index.js";
+export {
+  CaptureReader,
+  CaptureError,
+  PcapWriter,
+  PcapngWriter,
+  openCaptureFile,
+  captureFromStdin,
+  readCapture,
+} from "./pcap/index.js";
 export { HubbleFlowBuilder } from "./flow/hubble.js";
 export type { HubbleFlow, HubbleRecord } from "./flow/hubble.js";
 export { readMetadata } from "./metadata.js";

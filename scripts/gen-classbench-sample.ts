@@ -51,15 +51,22 @@ for (let i = 0; i < 480; i++) {
   const dst = (pick(nets) | int(1 << 16)) & mask(dstLen);
   const proto = pick([6, 6, 6, 17, 17, 0]);
   const dport = pick(services);
-  const dp: [number, number] = rand() < 0.8 ? [dport, dport] : pick([[1024, 65535], [0, 1023], [8000, 8999]] as [number, number][]);
+  const dp: [number, number] =
+    rand() < 0.8
+      ? [dport, dport]
+      : pick([
+          [1024, 65535],
+          [0, 1023],
+          [8000, 8999],
+        ] as [number, number][]);
   const sp: [number, number] = rand() < 0.9 ? [0, 65535] : [1024, 65535];
   rules.push({ src: src >>> 0, srcLen, dst: dst >>> 0, dstLen, sp, dp, proto, mask: proto === 0 ? 0 : 0xff });
 }
 rules.push({ src: 0, srcLen: 0, dst: 0, dstLen: 0, sp: [0, 65535], dp: [0, 65535], proto: 0, mask: 0 });
 
 const matches = (r: Rule, h: number[]): boolean =>
-  ((h[0]! & mask(r.srcLen)) >>> 0) === r.src &&
-  ((h[1]! & mask(r.dstLen)) >>> 0) === r.dst &&
+  (h[0]! & mask(r.srcLen)) >>> 0 === r.src &&
+  (h[1]! & mask(r.dstLen)) >>> 0 === r.dst &&
   h[2]! >= r.sp[0] &&
   h[2]! <= r.sp[1] &&
   h[3]! >= r.dp[0] &&
@@ -68,7 +75,8 @@ const matches = (r: Rule, h: number[]): boolean =>
 
 const hex = (v: number): string => `0x${v.toString(16).padStart(2, "0").toUpperCase()}`;
 const ruleLines = rules.map(
-  (r) => `@${ip(r.src)}/${r.srcLen} ${ip(r.dst)}/${r.dstLen} ${r.sp[0]} : ${r.sp[1]} ${r.dp[0]} : ${r.dp[1]} ${hex(r.proto)}/${hex(r.mask)}`,
+  (r) =>
+    `@${ip(r.src)}/${r.srcLen} ${ip(r.dst)}/${r.dstLen} ${r.sp[0]} : ${r.sp[1]} ${r.dp[0]} : ${r.dp[1]} ${hex(r.proto)}/${hex(r.mask)}`,
 );
 const inRange = ([lo, hi]: [number, number]): number => lo + int(hi - lo + 1);
 const traceLines: string[] = [];

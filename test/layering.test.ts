@@ -20,7 +20,10 @@ describe("layering", () => {
     for (const f of files(root)) {
       for (const m of readFileSync(f, "utf8").matchAll(/from\s+"([^"]+)"/g)) {
         const spec = m[1]!;
-        if (/\/(compiler|cli)\//.test(spec) || /^(yaml|moo|nearley|ebnf|commander|picocolors|binaryen)$/.test(spec)) {
+        if (
+          /\/(compiler|cli)\//.test(spec) ||
+          /^(yaml|moo|nearley|ebnf|commander|picocolors|binaryen)$/.test(spec)
+        ) {
           offenders.push(`${f}: ${spec}`);
         }
       }

@@ -20,10 +20,14 @@ export function formatClassBench(r: ClassBenchResult): string {
     `  engine     ${r.mpps.toFixed(2)} Mpps (${(1000 / r.mpps).toFixed(1)} ns/packet, ${r.algorithm})`,
   ];
   if (!Number.isNaN(r.baselineMpps)) {
-    lines.push(`  baseline   ${r.baselineMpps.toFixed(2)} Mpps (linear first-match scan, the iptables model)`);
+    lines.push(
+      `  baseline   ${r.baselineMpps.toFixed(2)} Mpps (linear first-match scan, the iptables model)`,
+    );
     lines.push(`  ratio      ${r.ratio.toFixed(1)}x`);
   }
-  lines.push(`  compile    ${r.compileMs.toFixed(1)} ms, load ${r.loadMs.toFixed(1)} ms, bundle ${r.bundleBytes} bytes`);
+  lines.push(
+    `  compile    ${r.compileMs.toFixed(1)} ms, load ${r.loadMs.toFixed(1)} ms, bundle ${r.bundleBytes} bytes`,
+  );
   lines.push(pc.dim(`  machine    ${m.cpu}, ${m.cores} cores, node ${m.node}, interpreter backend`));
   for (const x of r.firstMismatches) {
     lines.push(pc.red(`  mismatch   trace line ${x.line}: expected rule ${x.expected}, got ${x.got}`));
@@ -43,20 +47,38 @@ export function registerBench(program: Command, cli: CliContext): void {
     .option("--table-algorithm <name>", "force a lookup structure: auto, linear, classifier", "auto")
     .option("--no-baseline", "skip the linear-scan baseline")
     .option("--json", "print one JSON object")
-    .action((rules: string, trace: string, opts: { backend: string; tableAlgorithm: string; baseline: boolean; json?: boolean }) => {
-      if (opts.backend !== "interp") {
-        throw new Error(`backend '${opts.backend}' is not available yet; use --backend interp`);
-      }
-      const r = runClassBench(rules, trace, {
-        skipBaseline: !opts.baseline,
-        tableAlgorithm: opts.tableAlgorithm as TableAlgorithm,
-      });
-      if (opts.json === true) {
-        const { rules: n, packets, agree, mismatches, mpps, baselineMpps } = r;
-        cli.stdout(JSON.stringify({ rules: n, packets, agree, mismatches, mpps, baselineMpps, ratio: r.ratio, algorithm: r.algorithm, machine: machineFacts() }) + "\n");
-      } else {
-        cli.stdout(formatClassBench(r));
-      }
-      cli.exitCode = r.mismatches === 0 ? 0 : 1;
-    });
+    .action(
+      (
+        rules: string,
+        trace: string,
+        opts: { backend: string; tableAlgorithm: string; baseline: boolean; json?: boolean },
+      ) => {
+        if (opts.backend !== "interp") {
+          throw new Error(`backend '${opts.backend}' is not available yet; use --backend interp`);
+        }
+        const r = runClassBench(rules, trace, {
+          skipBaseline: !opts.baseline,
+          tableAlgorithm: opts.tableAlgorithm as TableAlgorithm,
+        });
+        if (opts.json === true) {
+          const { rules: n, packets, agree, mismatches, mpps, baselineMpps } = r;
+          cli.stdout(
+            JSON.stringify({
+              rules: n,
+              packets,
+              agree,
+              mismatches,
+              mpps,
+              baselineMpps,
+              ratio: r.ratio,
+              algorithm: r.algorithm,
+              machine: machineFacts(),
+            }) + "\n",
+          );
+        } else {
+          cli.stdout(formatClassBench(r));
+        }
+        cli.exitCode = r.mismatches === 0 ? 0 : 1;
+      },
+    );
 }

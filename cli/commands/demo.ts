@@ -14,7 +14,9 @@ import { formatClassBench } from "./bench.js";
 /** The repository's policies/ folder, from either the source tree or dist/. */
 function policiesDir(): string {
   const here = fileURLToPath(import.meta.url);
-  const root = here.includes("/dist/") ? here.slice(0, here.lastIndexOf("/dist/")) : here.slice(0, here.lastIndexOf("/cli/"));
+  const root = here.includes("/dist/")
+    ? here.slice(0, here.lastIndexOf("/dist/"))
+    : here.slice(0, here.lastIndexOf("/cli/"));
   return `${root}/policies`;
 }
 

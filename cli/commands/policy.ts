@@ -25,7 +25,11 @@ export function reportDiagnostics(cli: CliContext, r: CompileResult, color: bool
 }
 
 /** Compile `paths` or load `--bundle`; prints diagnostics; undefined on errors. */
-export function bundleFrom(cli: CliContext, paths: readonly string[], o: PolicyOptions & { bundle?: string }): Uint8Array | undefined {
+export function bundleFrom(
+  cli: CliContext,
+  paths: readonly string[],
+  o: PolicyOptions & { bundle?: string },
+): Uint8Array | undefined {
   if (o.bundle !== undefined) {
     if (paths.length > 0) {
       throw new Error("give either --bundle or policy paths, not both");
@@ -75,13 +79,25 @@ export function registerPolicy(program: Command, cli: CliContext): void {
     const r = compile(paths, compileOptions(paths, o));
     const errors = r.diagnostics.filter((d) => d.severity === "error").length;
     if (o.format === "json") {
-      cli.stdout(JSON.stringify({ errors, warnings: r.diagnostics.length - errors, diagnostics: r.diagnostics.map(diagnosticToJson) }, null, 2) + "\n");
+      cli.stdout(
+        JSON.stringify(
+          {
+            errors,
+            warnings: r.diagnostics.length - errors,
+            diagnostics: r.diagnostics.map(diagnosticToJson),
+          },
+          null,
+          2,
+        ) + "\n",
+      );
     } else {
       const color = useColor(o.color, process.stderr);
       for (const d of r.diagnostics) {
         cli.stderr(renderDiagnostic(d, { color }));
       }
-      cli.stderr(`${errors} error(s), ${r.diagnostics.length - errors} warning(s) in ${r.files.length} file(s)\n`);
+      cli.stderr(
+        `${errors} error(s), ${r.diagnostics.length - errors} warning(s) in ${r.files.length} file(s)\n`,
+      );
     }
     cli.exitCode = errors > 0 ? 1 : 0;
   });

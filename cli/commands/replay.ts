@@ -29,9 +29,14 @@ export function registerReplay(program: Command, cli: CliContext): void {
   addPolicyOptions(
     program
       .command("replay")
-      .description("replay a pcap/pcapng capture (file or - for stdin) through the policies; print Hubble flows")
+      .description(
+        "replay a pcap/pcapng capture (file or - for stdin) through the policies; print Hubble flows",
+      )
       .argument("<capture>", "capture file, or - to read a stream from stdin")
-      .argument("[paths...]", "policy and cluster files or directories (or use --bundle); none = police nothing")
+      .argument(
+        "[paths...]",
+        "policy and cluster files or directories (or use --bundle); none = police nothing",
+      )
       .option("--bundle <file>", "use a compiled bundle")
       .option("-o, --output <format>", "compact, json, dict or table (as hubble observe)", "compact")
       .option("--summary", "print totals instead of flows")
@@ -63,7 +68,9 @@ export function registerReplay(program: Command, cli: CliContext): void {
       const r = engine.process(p.data, { timestampNs: p.timestampNs, linkType: p.linkType });
       if (o.summary === true) {
         const key = `${r.tuple.protocol} ${r.tuple.src}:${r.tuple.srcPort} > ${r.tuple.dst}:${r.tuple.dstPort}`;
-        const canon = r.isReply ? `${r.tuple.protocol} ${r.tuple.dst}:${r.tuple.dstPort} > ${r.tuple.src}:${r.tuple.srcPort}` : key;
+        const canon = r.isReply
+          ? `${r.tuple.protocol} ${r.tuple.dst}:${r.tuple.dstPort} > ${r.tuple.src}:${r.tuple.srcPort}`
+          : key;
         tuples.add(canon);
         if (r.verdict === 2) {
           const k = `${key} ${r.dropReasonName ?? ""}`;
@@ -71,11 +78,25 @@ export function registerReplay(program: Command, cli: CliContext): void {
         }
         continue;
       }
-      const rec = flows.build(engine.context, p.data, r.verdict, r.dropReason, r.ruleId ?? 0xffffffff, p.tsSec, p.tsNsec);
+      const rec = flows.build(
+        engine.context,
+        p.data,
+        r.verdict,
+        r.dropReason,
+        r.ruleId ?? 0xffffffff,
+        p.tsSec,
+        p.tsNsec,
+      );
       if (table !== undefined) {
         table.add(rec);
       } else {
-        cli.stdout(o.output === "json" || o.output === "jsonpb" ? jsonLine(rec) : o.output === "dict" ? dictBlock(rec, color) : compactLine(rec, color));
+        cli.stdout(
+          o.output === "json" || o.output === "jsonpb"
+            ? jsonLine(rec)
+            : o.output === "dict"
+              ? dictBlock(rec, color)
+              : compactLine(rec, color),
+        );
       }
     }
     const seconds = (performance.now() - t0) / 1000;
@@ -132,7 +153,10 @@ function formatSummary(engine: Engine, flows: number, seconds: number, dropped: 
   }
   const hits = [...ruleHitCounts(engine)].sort((a, b) => b[1] - a[1]);
   if (hits.length > 0) {
-    lines.push("policy rule hits", ...hits.map(([rule, n]) => `  ${String(n).padStart(8)}  ${describeRule(engine, rule)}`));
+    lines.push(
+      "policy rule hits",
+      ...hits.map(([rule, n]) => `  ${String(n).padStart(8)}  ${describeRule(engine, rule)}`),
+    );
   }
   const top = [...dropped.entries()].sort((a, b) => b[1] - a[1]).slice(0, 10);
   if (top.length > 0) {

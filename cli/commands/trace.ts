@@ -26,7 +26,13 @@ interface TraceOptions extends PolicyOptions {
 function query(o: TraceOptions): TraceQuery {
   if (o.icmp !== undefined) {
     const [t, c] = o.icmp.split("/");
-    return { from: o.from, to: o.to, protocol: "icmp", icmpType: Number(t), ...(c !== undefined ? { icmpCode: Number(c) } : {}) };
+    return {
+      from: o.from,
+      to: o.to,
+      protocol: "icmp",
+      icmpType: Number(t),
+      ...(c !== undefined ? { icmpCode: Number(c) } : {}),
+    };
   }
   if (o.port === undefined) {
     throw new TraceError("give --port <n>[/tcp|udp|sctp] (or --icmp <type>[/<code>])");
@@ -48,7 +54,14 @@ function ruleText(r: RuleHit): string {
 }
 
 function directionText(name: string, who: string, d: DirectionTrace, color: boolean): string[] {
-  const verdict = d.decision === "allowed" ? (color ? pc.green("Allowed") : "Allowed") : color ? pc.red("Denied") : "Denied";
+  const verdict =
+    d.decision === "allowed"
+      ? color
+        ? pc.green("Allowed")
+        : "Allowed"
+      : color
+        ? pc.red("Denied")
+        : "Denied";
   const out = [`  ${name} (${verdict}) at ${who}`];
   if (d.default !== undefined) {
     out.push(`    due to the system default: ${d.default}`);
@@ -62,15 +75,19 @@ function directionText(name: string, who: string, d: DirectionTrace, color: bool
 
 /** Text rendering of a trace. */
 export function formatTrace(t: TraceResult, color: boolean): string {
-  const name = (p: TraceResult["source"]): string => p.workload ?? (p.endpoint !== undefined ? `${p.endpoint}[Pod]` : `${p.ip}[External]`);
+  const name = (p: TraceResult["source"]): string =>
+    p.workload ?? (p.endpoint !== undefined ? `${p.endpoint}[Pod]` : `${p.ip}[External]`);
   const lines = [
     `Connections between ${name(t.source)} => ${name(t.destination)}:`,
     `  packet: ${t.packet}`,
     ...directionText("Egress", name(t.source), t.egress, color),
     ...directionText("Ingress", name(t.destination), t.ingress, color),
   ];
-  const drop = t.result.dropReasonName !== undefined ? ` (${t.result.verdictName} ${t.result.dropReasonName})` : "";
-  lines.push(`Final verdict: ${t.verdict === "ALLOWED" ? (color ? pc.green("ALLOWED") : "ALLOWED") : color ? pc.red("DENIED") : "DENIED"}${drop}`);
+  const drop =
+    t.result.dropReasonName !== undefined ? ` (${t.result.verdictName} ${t.result.dropReasonName})` : "";
+  lines.push(
+    `Final verdict: ${t.verdict === "ALLOWED" ? (color ? pc.green("ALLOWED") : "ALLOWED") : color ? pc.red("DENIED") : "DENIED"}${drop}`,
+  );
   return lines.join("\n") + "\n";
 }
 
@@ -83,7 +100,11 @@ export function traceJson(t: TraceResult): Record<string, unknown> {
     destination: t.destination,
     egress: t.egress,
     ingress: t.ingress,
-    engine: { verdict: t.result.verdictName, dropReason: t.result.dropReasonName ?? null, ruleId: t.result.ruleId ?? null },
+    engine: {
+      verdict: t.result.verdictName,
+      dropReason: t.result.dropReasonName ?? null,
+      ruleId: t.result.ruleId ?? null,
+    },
   };
 }
 
@@ -92,7 +113,9 @@ export function registerTrace(program: Command, cli: CliContext): void {
   addPolicyOptions(
     program
       .command("trace")
-      .description("would this connection be allowed? runs a real packet through the engine and shows the rules")
+      .description(
+        "would this connection be allowed? runs a real packet through the engine and shows the rules",
+      )
       .argument("[paths...]", "policy and cluster files or directories (or --bundle)")
       .option("--bundle <file>", "use a compiled bundle")
       .requiredOption("--from <peer>", "source: ns/name of a pod or workload, or an IP address")
@@ -109,7 +132,9 @@ export function registerTrace(program: Command, cli: CliContext): void {
       return;
     }
     const t = trace(bytes, q);
-    cli.stdout(o.output === "json" ? JSON.stringify(traceJson(t), null, 2) + "\n" : formatTrace(t, useColor(o.color)));
+    cli.stdout(
+      o.output === "json" ? JSON.stringify(traceJson(t), null, 2) + "\n" : formatTrace(t, useColor(o.color)),
+    );
     if (o.exitCode === true) {
       cli.exitCode = t.verdict === "ALLOWED" ? 0 : 1;
     }

@@ -30,22 +30,44 @@ const DROP_TEXT: Readonly<Record<number, string>> = {
   181: "Policy denied by denylist",
 };
 
-function endpointText(ip: string | undefined, port: number | undefined, ep: HubbleEndpoint | undefined): string {
+function endpointText(
+  ip: string | undefined,
+  port: number | undefined,
+  ep: HubbleEndpoint | undefined,
+): string {
   const host = ep?.pod_name !== undefined ? `${ep.namespace ?? ""}/${ep.pod_name}` : (ip ?? "");
-  const hostPort = port !== undefined && port !== 0 ? `${host.includes(":") && ep?.pod_name === undefined ? `[${host}]` : host}:${port}` : host;
+  const hostPort =
+    port !== undefined && port !== 0
+      ? `${host.includes(":") && ep?.pod_name === undefined ? `[${host}]` : host}:${port}`
+      : host;
   const reserved = ep?.labels?.find((l) => l.startsWith("reserved:"));
-  const id = reserved !== undefined ? reserved.slice("reserved:".length) : ep?.identity !== undefined ? `ID:${ep.identity}` : undefined;
+  const id =
+    reserved !== undefined
+      ? reserved.slice("reserved:".length)
+      : ep?.identity !== undefined
+        ? `ID:${ep.identity}`
+        : undefined;
   return id === undefined ? hostPort : `${hostPort} (${id})`;
 }
 
 function ports(r: HubbleRecord): { sport?: number; dport?: number } {
   const l4 = r.flow.l4 ?? {};
   const inner = l4.TCP ?? l4.UDP ?? l4.SCTP;
-  return inner === undefined ? {} : { sport: inner.source_port as number, dport: inner.destination_port as number };
+  return inner === undefined
+    ? {}
+    : { sport: inner.source_port as number, dport: inner.destination_port as number };
 }
 
 /** The fields the text printers share. */
-function fields(r: HubbleRecord): { time: string; src: string; dst: string; arrow: string; type: string; verdict: string; summary: string } {
+function fields(r: HubbleRecord): {
+  time: string;
+  src: string;
+  dst: string;
+  arrow: string;
+  type: string;
+  verdict: string;
+  summary: string;
+} {
   const f = r.flow;
   const { sport, dport } = ports(r);
   let src = endpointText(f.IP?.source, sport, f.source);
@@ -68,7 +90,11 @@ function colorVerdict(verdict: string, color: boolean): string {
   if (!color) {
     return verdict;
   }
-  return verdict === "DROPPED" ? pc.red(verdict) : verdict === "FORWARDED" ? pc.green(verdict) : pc.yellow(verdict);
+  return verdict === "DROPPED"
+    ? pc.red(verdict)
+    : verdict === "FORWARDED"
+      ? pc.green(verdict)
+      : pc.yellow(verdict);
 }
 
 /** `hubble observe -o compact`. */
@@ -104,7 +130,13 @@ export class TablePrinter {
   /** The aligned table (columns separated by at least two spaces, like Go's tabwriter with padding 2). */
   render(): string {
     const widths = this.rows[0]!.map((_, c) => Math.max(...this.rows.map((row) => row[c]!.length)));
-    return this.rows.map((row) => row.map((cell, c) => (c === row.length - 1 ? cell : cell.padEnd(widths[c]! + 2))).join("")).join("\n") + "\n";
+    return (
+      this.rows
+        .map((row) =>
+          row.map((cell, c) => (c === row.length - 1 ? cell : cell.padEnd(widths[c]! + 2))).join(""),
+        )
+        .join("\n") + "\n"
+    );
   }
 }
 

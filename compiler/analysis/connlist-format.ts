@@ -36,9 +36,17 @@ export function formatConnlist(lines: readonly ConnLine[], format: ConnlistForma
     case "json":
       return JSON.stringify(rows, null, 2) + "\n";
     case "csv":
-      return ["src,dst,conn", ...rows.map((r) => [r.src, r.dst, r.conn].map(csvField).join(","))].join("\n") + "\n";
+      return (
+        ["src,dst,conn", ...rows.map((r) => [r.src, r.dst, r.conn].map(csvField).join(","))].join("\n") + "\n"
+      );
     case "md":
-      return ["| src | dst | conn |", "|-----|-----|------|", ...rows.map((r) => `| ${r.src} | ${r.dst} | ${r.conn} |`)].join("\n") + "\n";
+      return (
+        [
+          "| src | dst | conn |",
+          "|-----|-----|------|",
+          ...rows.map((r) => `| ${r.src} | ${r.dst} | ${r.conn} |`),
+        ].join("\n") + "\n"
+      );
     case "dot": {
       const peers = new Set(rows.flatMap((r) => [r.src, r.dst]));
       const byNs = new Map<string, string[]>();
@@ -64,7 +72,9 @@ export function formatConnlist(lines: readonly ConnLine[], format: ConnlistForma
         out.push(`\t${dotId(p)} [label=${dotId(p)} color="red2" fontcolor="red2"]`);
       }
       for (const r of rows) {
-        out.push(`\t${dotId(r.src)} -> ${dotId(r.dst)} [label=${dotId(r.conn)} color="gold2" fontcolor="darkgreen"]`);
+        out.push(
+          `\t${dotId(r.src)} -> ${dotId(r.dst)} [label=${dotId(r.conn)} color="gold2" fontcolor="darkgreen"]`,
+        );
       }
       out.push("}");
       return out.join("\n") + "\n";

@@ -23,7 +23,16 @@ import type { BundleMetadata, EndpointMetadata } from "../../runtime/metadata.js
 import { buildTableLookup } from "../../runtime/tables/select.js";
 import { ACT_ALLOW, IPC_IDENTITY } from "../lower/actions.js";
 import { formatIp, parseIp, parsePrefix, prefixMask, toWords } from "../net/ip.js";
-import { CONN_PROTOCOLS, clip, emptyConnSet, fullConnSet, intersectConns, isEmptyConns, subtract, union } from "./port-set.js";
+import {
+  CONN_PROTOCOLS,
+  clip,
+  emptyConnSet,
+  fullConnSet,
+  intersectConns,
+  isEmptyConns,
+  subtract,
+  union,
+} from "./port-set.js";
 import type { ConnSet } from "./port-set.js";
 
 /** One line of the matrix. */
@@ -59,7 +68,7 @@ export function stageConns(table: TableDef, group: number, peerIdentity: number)
     }
     const pv = table.entries[base + keyDataOffset(table, 1)]!;
     const pm = table.entries[base + keyDataOffset(table, 1) + 1]!;
-    if (((peerIdentity & pm) >>> 0) !== pv) {
+    if ((peerIdentity & pm) >>> 0 !== pv) {
       continue;
     }
     rows.push(e);
@@ -84,7 +93,7 @@ export function stageConns(table: TableDef, group: number, peerIdentity: number)
     }
     const verdict = table.entries[base + act + ACTION_VERDICT]!;
     for (const { proto } of CONN_PROTOCOLS) {
-      if (((proto & kMask(2)) >>> 0) !== k(2)) {
+      if ((proto & kMask(2)) >>> 0 !== k(2)) {
         continue;
       }
       const open = undecided.get(proto)!;
@@ -167,7 +176,14 @@ export function connlist(bundle: Bundle): ConnLine[] {
       while (taken.has(addr) && addr < hi) {
         addr++;
       }
-      return { name: `${formatIp(lo)}-${formatIp(hi)}[External]`, addr, identity: identityOf(addr), ingressGroup: 0, egressGroup: 0, external: true };
+      return {
+        name: `${formatIp(lo)}-${formatIp(hi)}[External]`,
+        addr,
+        identity: identityOf(addr),
+        ingressGroup: 0,
+        egressGroup: 0,
+        external: true,
+      };
     });
   const workloads = workloadPeers(meta);
   const sources = [...workloads, ...external(externalRanges(meta.ipBlocks.ingress))];

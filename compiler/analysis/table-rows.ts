@@ -3,17 +3,30 @@
  * the one row the lookup returned. Written from the definition in runtime/tables/lookup.ts.
  */
 
-import { MATCH_EXACT, MATCH_LPM, MATCH_RANGE, entryStride, keyDataOffset } from "../../runtime/bytecode/bundle.js";
+import {
+  MATCH_EXACT,
+  MATCH_LPM,
+  MATCH_RANGE,
+  entryStride,
+  keyDataOffset,
+} from "../../runtime/bytecode/bundle.js";
 import type { TableDef } from "../../runtime/bytecode/bundle.js";
 
-function prefixMatches(ctx: Uint32Array, field: number, words: number, value: Uint32Array, at: number, plen: number): boolean {
+function prefixMatches(
+  ctx: Uint32Array,
+  field: number,
+  words: number,
+  value: Uint32Array,
+  at: number,
+  plen: number,
+): boolean {
   for (let w = 0; w < words; w++) {
     const bits = Math.min(32, Math.max(0, plen - 32 * w));
     if (bits === 0) {
       return true;
     }
     const mask = bits === 32 ? 0xffffffff : (0xffffffff << (32 - bits)) >>> 0;
-    if (((ctx[field + w]! & mask) >>> 0) !== value[at + w]) {
+    if ((ctx[field + w]! & mask) >>> 0 !== value[at + w]) {
       return false;
     }
   }
@@ -40,7 +53,7 @@ export function entryMatches(table: TableDef, e: number, ctx: Uint32Array): bool
         return ctx[key.field]! >= w[at]! && ctx[key.field]! <= w[at + 1]!;
       default:
         for (let i = 0; i < key.words; i++) {
-          if (((ctx[key.field + i]! & w[at + key.words + i]!) >>> 0) !== w[at + i]) {
+          if ((ctx[key.field + i]! & w[at + key.words + i]!) >>> 0 !== w[at + i]) {
             return false;
           }
         }

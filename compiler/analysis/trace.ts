@@ -93,10 +93,24 @@ export class TraceError extends Error {
   override name = "TraceError";
 }
 
-function resolvePeer(q: string, meta: BundleMetadata | undefined): { peer: TracePeer; ep?: EndpointMetadata } {
+function resolvePeer(
+  q: string,
+  meta: BundleMetadata | undefined,
+): { peer: TracePeer; ep?: EndpointMetadata } {
   if (/^[\d.]+$/.test(q) || q.includes(":")) {
     const ep = meta?.endpoints.find((e) => e.ips.includes(q));
-    return ep ? { peer: { query: q, ip: q, endpoint: `${ep.namespace}/${ep.name}`, workload: ep.workload, identity: ep.identity }, ep } : { peer: { query: q, ip: q } };
+    return ep
+      ? {
+          peer: {
+            query: q,
+            ip: q,
+            endpoint: `${ep.namespace}/${ep.name}`,
+            workload: ep.workload,
+            identity: ep.identity,
+          },
+          ep,
+        }
+      : { peer: { query: q, ip: q } };
   }
   const slash = q.indexOf("/");
   const ns = slash < 0 ? "default" : q.slice(0, slash);
@@ -106,14 +120,31 @@ function resolvePeer(q: string, meta: BundleMetadata | undefined): { peer: Trace
     eps.find((e) => e.namespace === ns && e.name === name) ??
     eps.find((e) => e.namespace === ns && e.workload.startsWith(`${ns}/${name}[`));
   if (ep === undefined) {
-    const known = eps.slice(0, 5).map((e) => `${e.namespace}/${e.name}`).join(", ");
-    throw new TraceError(`no pod or workload '${ns}/${name}' in the cluster snapshot${known ? ` (known: ${known}${eps.length > 5 ? ", ..." : ""})` : ""}`);
+    const known = eps
+      .slice(0, 5)
+      .map((e) => `${e.namespace}/${e.name}`)
+      .join(", ");
+    throw new TraceError(
+      `no pod or workload '${ns}/${name}' in the cluster snapshot${known ? ` (known: ${known}${eps.length > 5 ? ", ..." : ""})` : ""}`,
+    );
   }
-  return { peer: { query: q, ip: ep.ips[0] ?? "", endpoint: `${ep.namespace}/${ep.name}`, workload: ep.workload, identity: ep.identity }, ep };
+  return {
+    peer: {
+      query: q,
+      ip: ep.ips[0] ?? "",
+      endpoint: `${ep.namespace}/${ep.name}`,
+      workload: ep.workload,
+      identity: ep.identity,
+    },
+    ep,
+  };
 }
 
 /** Pick addresses of one family for both peers (IPv4 when both have it). */
-function pickAddresses(a: { peer: TracePeer; ep?: EndpointMetadata }, b: { peer: TracePeer; ep?: EndpointMetadata }): [string, string] {
+function pickAddresses(
+  a: { peer: TracePeer; ep?: EndpointMetadata },
+  b: { peer: TracePeer; ep?: EndpointMetadata },
+): [string, string] {
   const ips = (x: { peer: TracePeer; ep?: EndpointMetadata }): readonly string[] => x.ep?.ips ?? [x.peer.ip];
   for (const v4 of [true, false]) {
     const pa = ips(a).find((ip) => ip.includes(":") !== v4);
@@ -127,7 +158,8 @@ function pickAddresses(a: { peer: TracePeer; ep?: EndpointMetadata }, b: { peer:
 
 function hitOf(bundle: Bundle, ruleId: number, action: number, decided: boolean): RuleHit {
   const r = bundle.sourceMap.find((x) => x.ruleId === ruleId);
-  const s = (i: number | undefined): string | undefined => (i === undefined || i === NO_STRING ? undefined : bundle.strings[i]);
+  const s = (i: number | undefined): string | undefined =>
+    i === undefined || i === NO_STRING ? undefined : bundle.strings[i];
   return {
     ruleId,
     action: ACTION_NAMES[action] ?? String(action),
@@ -168,7 +200,12 @@ export function trace(bytes: Uint8Array, q: TraceQuery): TraceResult {
     }
     const s = host(sip, 49152);
     const d = host(dip, q.port);
-    frame = q.protocol === "tcp" ? tcpPkt(s, d, { flags: "S" }) : q.protocol === "udp" ? udpPkt(s, d) : sctpPkt(s, d);
+    frame =
+      q.protocol === "tcp"
+        ? tcpPkt(s, d, { flags: "S" })
+        : q.protocol === "udp"
+          ? udpPkt(s, d)
+          : sctpPkt(s, d);
     packet = `${q.protocol.toUpperCase()} ${s} -> ${d}`;
   }
   const seen = new Map<number, Uint32Array>();
@@ -186,9 +223,18 @@ export function trace(bytes: Uint8Array, q: TraceQuery): TraceResult {
   const ipcData = (ipcacheTable: number, w: number): number => {
     const t = bundle.tables[ipcacheTable]!;
     const e = ipcache.get(ipcacheTable);
-    return e === undefined || e === 0xffffffff ? 0 : t.entries[e * entryStride(t) + actionOffset(t) + ACTION_DATA0 + w]!;
+    return e === undefined || e === 0xffffffff
+      ? 0
+      : t.entries[e * entryStride(t) + actionOffset(t) + ACTION_DATA0 + w]!;
   };
-  const direction = (table: number, groupWord: number, ipcacheTable: number, peerTable: number, who: TracePeer, dir: string): DirectionTrace => {
+  const direction = (
+    table: number,
+    groupWord: number,
+    ipcacheTable: number,
+    peerTable: number,
+    who: TracePeer,
+    dir: string,
+  ): DirectionTrace => {
     const group = ipcData(ipcacheTable, groupWord);
     let ctx = seen.get(table);
     if (ctx === undefined && group !== 0) {
@@ -201,24 +247,57 @@ export function trace(bytes: Uint8Array, q: TraceQuery): TraceResult {
       }
     }
     if (who.endpoint === undefined) {
-      return { decision: "allowed", default: `${who.ip} is not a cluster endpoint: no ${dir} policy applies`, rules: [] };
+      return {
+        decision: "allowed",
+        default: `${who.ip} is not a cluster endpoint: no ${dir} policy applies`,
+        rules: [],
+      };
     }
     if (group === 0 || ctx === undefined) {
-      return { decision: "allowed", default: `no policy selects ${who.endpoint} for ${dir}: allowed by default`, rules: [] };
+      return {
+        decision: "allowed",
+        default: `no policy selects ${who.endpoint} for ${dir}: allowed by default`,
+        rules: [],
+      };
     }
     const t = bundle.tables[table]!;
     const rows = matchingRows(t, ctx);
     const act = actionOffset(t);
     const stride = entryStride(t);
-    const rules = rows.map((e, i) => hitOf(bundle, t.entries[e * stride + act + ACTION_RULE_ID]!, t.entries[e * stride + act + ACTION_VERDICT]!, i === 0));
+    const rules = rows.map((e, i) =>
+      hitOf(
+        bundle,
+        t.entries[e * stride + act + ACTION_RULE_ID]!,
+        t.entries[e * stride + act + ACTION_VERDICT]!,
+        i === 0,
+      ),
+    );
     if (rules.length === 0) {
-      return { decision: "allowed", default: `policies select ${who.endpoint} for ${dir}, but none denies by default: allowed`, rules };
+      return {
+        decision: "allowed",
+        default: `policies select ${who.endpoint} for ${dir}, but none denies by default: allowed`,
+        rules,
+      };
     }
     const best = rules[0]!;
     return { decision: best.action === "allow" ? "allowed" : "denied", rules };
   };
-  const egress = direction(meta.tables.egress!, IPC_EGRESS_GROUP, meta.tables.ipcacheSrc!, meta.tables.ipcacheDst!, src.peer, "egress");
-  const ingress = direction(meta.tables.ingress!, IPC_INGRESS_GROUP, meta.tables.ipcacheDst!, meta.tables.ipcacheSrc!, dst.peer, "ingress");
+  const egress = direction(
+    meta.tables.egress!,
+    IPC_EGRESS_GROUP,
+    meta.tables.ipcacheSrc!,
+    meta.tables.ipcacheDst!,
+    src.peer,
+    "egress",
+  );
+  const ingress = direction(
+    meta.tables.ingress!,
+    IPC_INGRESS_GROUP,
+    meta.tables.ipcacheDst!,
+    meta.tables.ipcacheSrc!,
+    dst.peer,
+    "ingress",
+  );
   return {
     verdict: result.verdictName === "FORWARDED" ? "ALLOWED" : "DENIED",
     source: src.peer,

@@ -49,7 +49,14 @@ export class TableBuilder {
   }
 
   /** Append an entry; returns its index. */
-  add(priority: number, match: readonly KeyMatch[], verdict: number, ruleId: number, flags = 0, data: readonly number[] = []): number {
+  add(
+    priority: number,
+    match: readonly KeyMatch[],
+    verdict: number,
+    ruleId: number,
+    flags = 0,
+    data: readonly number[] = [],
+  ): number {
     if (match.length !== this.keys.length) {
       throw new Error(`entry has ${match.length} key matches, table has ${this.keys.length} keys`);
     }

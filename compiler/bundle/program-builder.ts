@@ -193,7 +193,9 @@ export class ProgramBuilder {
         }
         off = insn.target.pc - (pc + 1);
         if (off < 0 || off > 0x7fff) {
-          throw new Error(`jump from ${pc} to label ${insn.target.name} at ${insn.target.pc} is not a forward int16 offset`);
+          throw new Error(
+            `jump from ${pc} to label ${insn.target.name} at ${insn.target.pc} is not a forward int16 offset`,
+          );
         }
       }
       encodeInsn(out, pc, insn.op, insn.dst, insn.src, off, insn.imm);

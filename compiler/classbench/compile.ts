@@ -39,7 +39,15 @@ export function compileClassBench(rules: readonly ClassBenchRule[], file = "<rul
       VERDICT_FORWARDED,
       i + 1,
     );
-    b.origin({ ruleId: i + 1, file, line: r.line, column: 1, kind: "ClassBench", name: `rule ${i + 1}`, ruleIndex: i });
+    b.origin({
+      ruleId: i + 1,
+      file,
+      line: r.line,
+      column: 1,
+      kind: "ClassBench",
+      name: `rule ${i + 1}`,
+      ruleIndex: i,
+    });
   });
   const p = b.program;
   const miss = p.label("no_match");

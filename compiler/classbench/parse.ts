@@ -148,10 +148,22 @@ export function parseTrace(text: string, file = "<trace>"): ClassBenchHeader[] {
     }
     const cols = line.split(/\s+/);
     if ((cols.length !== 6 && cols.length !== 7) || cols.some((c) => !/^\d+$/.test(c))) {
-      throw new ClassBenchSyntaxError(file, i + 1, 1, "expected 'src dst sport dport proto [flags] match' in decimal");
+      throw new ClassBenchSyntaxError(
+        file,
+        i + 1,
+        1,
+        "expected 'src dst sport dport proto [flags] match' in decimal",
+      );
     }
     const n = cols.map(Number);
-    out.push({ src: n[0]! >>> 0, dst: n[1]! >>> 0, sport: n[2]!, dport: n[3]!, proto: n[4]!, expected: n[n.length - 1]! });
+    out.push({
+      src: n[0]! >>> 0,
+      dst: n[1]! >>> 0,
+      sport: n[2]!,
+      dport: n[3]!,
+      proto: n[4]!,
+      expected: n[n.length - 1]!,
+    });
   });
   return out;
 }
@@ -159,8 +171,8 @@ export function parseTrace(text: string, file = "<trace>"): ClassBenchHeader[] {
 /** Whether `rule` matches `h` (the definition, for the independent first-match oracle). */
 export function ruleMatches(rule: ClassBenchRule, h: ClassBenchHeader): boolean {
   return (
-    ((h.src & prefixMask(rule.srcLen)) >>> 0) === rule.srcAddr &&
-    ((h.dst & prefixMask(rule.dstLen)) >>> 0) === rule.dstAddr &&
+    (h.src & prefixMask(rule.srcLen)) >>> 0 === rule.srcAddr &&
+    (h.dst & prefixMask(rule.dstLen)) >>> 0 === rule.dstAddr &&
     h.sport >= rule.srcPortLo &&
     h.sport <= rule.srcPortHi &&
     h.dport >= rule.dstPortLo &&

@@ -92,12 +92,34 @@ export class Diagnostics {
 
   /** Shorthand for an error. */
   error(code: string, message: string, span?: Span, help?: string, notes?: readonly DiagnosticNote[]): void {
-    this.report({ code, severity: "error", message, ...(span ? { span } : {}), ...(help ? { help } : {}), ...(notes ? { notes } : {}) });
+    this.report({
+      code,
+      severity: "error",
+      message,
+      ...(span ? { span } : {}),
+      ...(help ? { help } : {}),
+      ...(notes ? { notes } : {}),
+    });
   }
 
   /** Shorthand for a warning with a lint id. */
-  warn(code: string, id: string, message: string, span?: Span, help?: string, notes?: readonly DiagnosticNote[]): void {
-    this.report({ code, id, severity: "warning", message, ...(span ? { span } : {}), ...(help ? { help } : {}), ...(notes ? { notes } : {}) });
+  warn(
+    code: string,
+    id: string,
+    message: string,
+    span?: Span,
+    help?: string,
+    notes?: readonly DiagnosticNote[],
+  ): void {
+    this.report({
+      code,
+      id,
+      severity: "warning",
+      message,
+      ...(span ? { span } : {}),
+      ...(help ? { help } : {}),
+      ...(notes ? { notes } : {}),
+    });
   }
 
   /** Number of errors so far. */

@@ -27,7 +27,10 @@ function snippet(span: Span, color: boolean, gutter: number): string[] {
   const start = span.file.lineCol(span.start);
   const end = span.file.lineCol(Math.max(span.start, span.end - 1));
   const text = span.file.lineText(start.line);
-  const width = end.line === start.line ? Math.max(1, end.column - start.column + 1) : Math.max(1, text.length - start.column + 1);
+  const width =
+    end.line === start.line
+      ? Math.max(1, end.column - start.column + 1)
+      : Math.max(1, text.length - start.column + 1);
   const pad = " ".repeat(gutter);
   const bar = paint(color, pc.blue, "|");
   return [
@@ -40,7 +43,12 @@ function snippet(span: Span, color: boolean, gutter: number): string[] {
 /** One diagnostic, rustc-style. */
 export function renderDiagnostic(d: Diagnostic, options: RenderOptions): string {
   const { color } = options;
-  const head = d.severity === "error" ? paint(color, pc.red, `error[${d.code}]`) : d.severity === "warning" ? paint(color, pc.yellow, `warning[${d.code}]`) : `note[${d.code}]`;
+  const head =
+    d.severity === "error"
+      ? paint(color, pc.red, `error[${d.code}]`)
+      : d.severity === "warning"
+        ? paint(color, pc.yellow, `warning[${d.code}]`)
+        : `note[${d.code}]`;
   const id = d.id !== undefined ? paint(color, pc.dim, ` [${d.id}]`) : "";
   const out = [`${paint(color, pc.bold, `${head}: ${d.message}`)}${id}`];
   const gutter = d.span ? String(d.span.file.lineCol(d.span.start).line).length : 1;
@@ -56,7 +64,9 @@ export function renderDiagnostic(d: Diagnostic, options: RenderOptions): string 
   for (const n of d.notes ?? []) {
     if (n.span) {
       const { line, column } = n.span.file.lineCol(n.span.start);
-      out.push(`${pad} ${paint(color, pc.blue, "=")} note: ${n.message} (${n.span.file.path}:${line}:${column})`);
+      out.push(
+        `${pad} ${paint(color, pc.blue, "=")} note: ${n.message} (${n.span.file.path}:${line}:${column})`,
+      );
     } else {
       out.push(`${pad} ${paint(color, pc.blue, "=")} note: ${n.message}`);
     }

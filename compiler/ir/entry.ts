@@ -48,7 +48,12 @@ export type Peer =
   /** Cluster endpoints (and reserved identities) whose labels match. */
   | { readonly kind: "endpoints"; readonly selector: Selector; readonly span?: Span }
   /** Addresses in `cidr` and in none of `except` (IPv4 or IPv6 text). */
-  | { readonly kind: "cidr"; readonly cidr: string; readonly except: readonly string[]; readonly span?: Span };
+  | {
+      readonly kind: "cidr";
+      readonly cidr: string;
+      readonly except: readonly string[];
+      readonly span?: Span;
+    };
 
 /** One port clause: protocol and port ranges (or a named port), ICMP type/code. */
 export interface PortMatch {

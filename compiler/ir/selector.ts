@@ -157,7 +157,9 @@ export function selectorToString(sel: Selector): string {
           ? `${sel.arg.key} != ${quote(sel.arg.value)}`
           : `!${selectorToString(sel.arg)}`;
     case "and":
-      return sel.args.map((a) => (a.op === "or" ? `(${selectorToString(a)})` : selectorToString(a))).join(" && ");
+      return sel.args
+        .map((a) => (a.op === "or" ? `(${selectorToString(a)})` : selectorToString(a)))
+        .join(" && ");
     case "or":
       return sel.args.map(selectorToString).join(" || ");
   }

@@ -20,8 +20,26 @@
  */
 
 import type { Label, ProgramBuilder } from "../bundle/program-builder.js";
-import { ACTION_DATA0, ACTION_RULE_ID, ACTION_VERDICT, NO_ENTRY, NO_RULE, SVC_CT_CREATE, SVC_CT_LOOKUP } from "../../runtime/bytecode/opcodes.js";
-import { CT_NEW, CT_RELATED, CT_REOPENED, CT_REPLY, F_FLAGS, F_META0, F_PARSE_REASON, PKT_ARP, PKT_NONFIRST_FRAGMENT } from "../../runtime/context.js";
+import {
+  ACTION_DATA0,
+  ACTION_RULE_ID,
+  ACTION_VERDICT,
+  NO_ENTRY,
+  NO_RULE,
+  SVC_CT_CREATE,
+  SVC_CT_LOOKUP,
+} from "../../runtime/bytecode/opcodes.js";
+import {
+  CT_NEW,
+  CT_RELATED,
+  CT_REOPENED,
+  CT_REPLY,
+  F_FLAGS,
+  F_META0,
+  F_PARSE_REASON,
+  PKT_ARP,
+  PKT_NONFIRST_FRAGMENT,
+} from "../../runtime/context.js";
 import {
   REASON_CT_MAP_INSERTION_FAILED,
   REASON_IP_FRAGMENTATION_NOT_SUPPORTED,
@@ -44,7 +62,14 @@ const META_GROUP = F_META0;
 const META_PEER = F_META0 + 1;
 
 /** Emit the policy stage for one direction; falls through when allowed. */
-function emitDirection(p: ProgramBuilder, table: number, direction: string, group: number, peer: number, audit: boolean): void {
+function emitDirection(
+  p: ProgramBuilder,
+  table: number,
+  direction: string,
+  group: number,
+  peer: number,
+  audit: boolean,
+): void {
   const done = p.label(`${direction}_done`);
   p.note(`${direction}: skip unless a policy selects the endpoint for ${direction}`);
   p.jeq(group, 0, done);

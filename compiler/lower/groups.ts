@@ -34,7 +34,11 @@ export interface DirectionGroups {
 }
 
 /** Compute the subject groups of `direction`. */
-export function groupSubjects(endpoints: readonly EndpointView[], entries: readonly PolicyEntry[], direction: Direction): DirectionGroups {
+export function groupSubjects(
+  endpoints: readonly EndpointView[],
+  entries: readonly PolicyEntry[],
+  direction: Direction,
+): DirectionGroups {
   const relevant = entries.map((e, i) => ({ e, i })).filter(({ e }) => e.direction === direction);
   const groups: SubjectGroup[] = [];
   const bySignature = new Map<string, SubjectGroup>();
@@ -47,10 +51,12 @@ export function groupSubjects(endpoints: readonly EndpointView[], entries: reado
     }
     let signature = selected.join(",");
     if (direction === "ingress") {
-      const names = new Set(selected.flatMap((i) => {
-        const e = entries[i]!;
-        return e.type === "rule" ? namedPortNames([...e.ports, ...e.notPorts]) : [];
-      }));
+      const names = new Set(
+        selected.flatMap((i) => {
+          const e = entries[i]!;
+          return e.type === "rule" ? namedPortNames([...e.ports, ...e.notPorts]) : [];
+        }),
+      );
       for (const n of [...names].sort()) {
         const [name, proto] = n.split("/") as [string, string];
         signature += `|${n}=${resolveNamedPort(name, Number(proto) || undefined, ep.pod.ports).join("+")}`;

@@ -66,10 +66,12 @@ export function reservedKey(name: string): string {
 }
 
 function canonical(labels: ReadonlyMap<string, string>, cidrClass: string): string {
-  return [...labels.entries()]
-    .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
-    .map(([k, v]) => `${k}=${v}`)
-    .join("\u0000") + `\u0001${cidrClass}`;
+  return (
+    [...labels.entries()]
+      .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+      .map(([k, v]) => `${k}=${v}`)
+      .join("\u0000") + `\u0001${cidrClass}`
+  );
 }
 
 /** Allocates identities for one compile. */
@@ -112,7 +114,15 @@ export class IdentityAllocator {
       .forEach(([key, prefix], i) => {
         const id = ID_FIRST_CIDR + i;
         cidrId.set(key, id);
-        identities.push({ id, kind: "cidr", prefix, labels: new Map([[`cidr:${key}`, ""], [reservedKey("world"), ""]]) });
+        identities.push({
+          id,
+          kind: "cidr",
+          prefix,
+          labels: new Map([
+            [`cidr:${key}`, ""],
+            [reservedKey("world"), ""],
+          ]),
+        });
       });
     return { identities, endpointId, cidrId };
   }

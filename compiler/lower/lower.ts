@@ -23,7 +23,14 @@ import { BundleBuilder } from "../bundle/bundle-builder.js";
 import type { TableBuilder } from "../bundle/bundle-builder.js";
 import type { Direction, PolicyEntry, PortMatch, RuleEntry } from "../ir/entry.js";
 import { IPV4_ALL, IPV6_ALL, formatIp, parsePrefix, toWords } from "../net/ip.js";
-import { BUNDLE_FLAG_AUDIT, MATCH_EXACT, MATCH_LPM, MATCH_RANGE, MATCH_TERNARY, SEC_METADATA } from "../../runtime/bytecode/bundle.js";
+import {
+  BUNDLE_FLAG_AUDIT,
+  MATCH_EXACT,
+  MATCH_LPM,
+  MATCH_RANGE,
+  MATCH_TERNARY,
+  SEC_METADATA,
+} from "../../runtime/bytecode/bundle.js";
 import type { Bundle } from "../../runtime/bytecode/bundle.js";
 import {
   F_DST_IP6,
@@ -109,14 +116,28 @@ function actionOf(e: RuleEntry): { verdict: number; reason: number } {
 }
 
 /** Rows for one rule entry within one subject group. */
-function emitRuleRows(table: TableBuilder, model: LoweringModel, evalModel: EvaluationModel, group: SubjectGroup, e: RuleEntry, ruleId: number, direction: Direction): void {
+function emitRuleRows(
+  table: TableBuilder,
+  model: LoweringModel,
+  evalModel: EvaluationModel,
+  group: SubjectGroup,
+  e: RuleEntry,
+  ruleId: number,
+  direction: Direction,
+): void {
   const { verdict, reason } = actionOf(e);
   const priority = rulePriority(evalModel, e);
   const peerSets = e.peers.map((p) => model.peerIdentities(p));
   const anyPeer = peerSets.includes("any");
-  const peerIds = anyPeer ? [] : [...new Set(peerSets.flatMap((s) => (s === "any" ? [] : s)))].sort((a, b) => a - b);
+  const peerIds = anyPeer
+    ? []
+    : [...new Set(peerSets.flatMap((s) => (s === "any" ? [] : s)))].sort((a, b) => a - b);
   const hasNamed = e.ports.some((c) => c.named !== undefined);
-  const emit = (peer: number | "any", ports: readonly PortMatch[], resolve: (c: PortMatch) => readonly number[]): void => {
+  const emit = (
+    peer: number | "any",
+    ports: readonly PortMatch[],
+    resolve: (c: PortMatch) => readonly number[],
+  ): void => {
     for (const k of l4Keys(ports, resolve)) {
       table.add(
         priority,
@@ -137,7 +158,8 @@ function emitRuleRows(table: TableBuilder, model: LoweringModel, evalModel: Eval
   };
   if (!hasNamed || direction === "ingress") {
     // Ingress: the destination is the subject; every group member resolves named ports alike.
-    const resolve = (c: PortMatch): readonly number[] => resolveNamedPort(c.named!, c.protocol, group.representative.pod.ports);
+    const resolve = (c: PortMatch): readonly number[] =>
+      resolveNamedPort(c.named!, c.protocol, group.representative.pod.ports);
     if (anyPeer) {
       emit("any", e.ports, resolve);
     } else {
@@ -151,16 +173,30 @@ function emitRuleRows(table: TableBuilder, model: LoweringModel, evalModel: Eval
   const ids = anyPeer ? [...model.endpointsByIdentity.keys()] : peerIds;
   for (const id of ids) {
     const eps = model.endpointsByIdentity.get(id) ?? [];
-    const resolve = (c: PortMatch): readonly number[] => [...new Set(eps.flatMap((ep) => resolveNamedPort(c.named!, c.protocol, ep.pod.ports)))];
+    const resolve = (c: PortMatch): readonly number[] => [
+      ...new Set(eps.flatMap((ep) => resolveNamedPort(c.named!, c.protocol, ep.pod.ports))),
+    ];
     emit(id, e.ports, resolve);
   }
   if (anyPeer) {
     // Non-endpoint destinations have no container ports: only the numeric clauses apply to them.
-    emit("any", e.ports.filter((c) => c.named === undefined), () => []);
+    emit(
+      "any",
+      e.ports.filter((c) => c.named === undefined),
+      () => [],
+    );
   }
 }
 
-function emitPolicyTable(b: BundleBuilder, name: string, model: LoweringModel, evalModel: EvaluationModel, entries: readonly PolicyEntry[], groups: DirectionGroups, direction: Direction): number {
+function emitPolicyTable(
+  b: BundleBuilder,
+  name: string,
+  model: LoweringModel,
+  evalModel: EvaluationModel,
+  entries: readonly PolicyEntry[],
+  groups: DirectionGroups,
+  direction: Direction,
+): number {
   const table = b.table(name, POLICY_KEYS, POL_WORDS);
   for (const g of groups.groups) {
     let defaultDenyBy = -1;
@@ -180,7 +216,14 @@ function emitPolicyTable(b: BundleBuilder, name: string, model: LoweringModel, e
     if (defaultDenyBy >= 0) {
       table.add(
         DEFAULT_DENY_PRIORITY,
-        [{ exact: g.id }, { value: 0, mask: 0 }, { value: 0, mask: 0 }, { lo: 0, hi: 65535 }, { value: 0, mask: 0 }, { value: 0, mask: 0 }],
+        [
+          { exact: g.id },
+          { value: 0, mask: 0 },
+          { value: 0, mask: 0 },
+          { lo: 0, hi: 65535 },
+          { value: 0, mask: 0 },
+          { value: 0, mask: 0 },
+        ],
         ACT_DENY,
         ruleIdOf(defaultDenyBy),
         0,
@@ -191,16 +234,44 @@ function emitPolicyTable(b: BundleBuilder, name: string, model: LoweringModel, e
   return table.index;
 }
 
-function emitIpcache(b: BundleBuilder, name: string, field: number, model: LoweringModel, ingress: DirectionGroups, egress: DirectionGroups): number {
+function emitIpcache(
+  b: BundleBuilder,
+  name: string,
+  field: number,
+  model: LoweringModel,
+  ingress: DirectionGroups,
+  egress: DirectionGroups,
+  diags?: Diagnostics,
+): number {
   const t = b.table(name, [{ field, words: 4, kind: MATCH_LPM }], IPC_WORDS);
-  const add = (addr: bigint, len: number, identity: number, endpoint: number, ig: number, eg: number): void => {
-    t.add(128 - len, [{ prefix: toWords(addr), length: len }], 0, 0xffffffff, 0, [identity, endpoint, ig, eg]);
+  const add = (
+    addr: bigint,
+    len: number,
+    identity: number,
+    endpoint: number,
+    ig: number,
+    eg: number,
+  ): void => {
+    t.add(128 - len, [{ prefix: toWords(addr), length: len }], 0, 0xffffffff, 0, [
+      identity,
+      endpoint,
+      ig,
+      eg,
+    ]);
   };
   const seen = new Set<bigint>();
   for (const ep of model.endpoints) {
     for (const a of ep.addrs) {
       if (seen.has(a)) {
-        continue; // two pods on one address (hostNetwork): the first in snapshot order owns it
+        // Two pods on one address (hostNetwork pods share their node's): the first in snapshot order owns it.
+        diags?.warn(
+          "S4013",
+          "shared-address",
+          `${ep.pod.namespace}/${ep.pod.name} shares address ${formatIp(a)} with another pod; packets from it are attributed to the first`,
+          ep.pod.span,
+          "give the pods distinct addresses, or compile with --synthetic-ips always",
+        );
+        continue;
       }
       seen.add(a);
       add(a, 128, ep.identity, ep.index + 1, ingress.groupOf[ep.index]!, egress.groupOf[ep.index]!);
@@ -239,8 +310,16 @@ function cidrTexts(entries: readonly PolicyEntry[], direction: Direction): strin
 }
 
 /** Lower `entries` over `cluster` into a bundle. */
-export function lowerToBundle(cluster: Cluster, entries: readonly PolicyEntry[], options: LowerOptions, diags: Diagnostics): Bundle {
-  const model = buildModel(cluster, entries, { cidrMatchesPods: options.cidrMatchesPods ?? false, filterLabels: options.filterLabels ?? false }, diags);
+export function lowerToBundle(
+  cluster: Cluster,
+  entries: readonly PolicyEntry[],
+  options: LowerOptions,
+  diags: Diagnostics,
+): Bundle {
+  const model = buildModel(cluster, entries, {
+    cidrMatchesPods: options.cidrMatchesPods ?? false,
+    filterLabels: options.filterLabels ?? false,
+  });
   const ingress = groupSubjects(model.endpoints, entries, "ingress");
   const egress = groupSubjects(model.endpoints, entries, "egress");
   const b = new BundleBuilder();
@@ -248,7 +327,7 @@ export function lowerToBundle(cluster: Cluster, entries: readonly PolicyEntry[],
     b.flags |= BUNDLE_FLAG_AUDIT;
   }
   const tables = {
-    ipcacheSrc: emitIpcache(b, TABLE_IPCACHE_SRC, F_SRC_IP6, model, ingress, egress),
+    ipcacheSrc: emitIpcache(b, TABLE_IPCACHE_SRC, F_SRC_IP6, model, ingress, egress, diags),
     ipcacheDst: emitIpcache(b, TABLE_IPCACHE_DST, F_DST_IP6, model, ingress, egress),
     egress: emitPolicyTable(b, TABLE_EGRESS, model, options.model, entries, egress, "egress"),
     ingress: emitPolicyTable(b, TABLE_INGRESS, model, options.model, entries, ingress, "ingress"),
@@ -266,7 +345,10 @@ export function lowerToBundle(cluster: Cluster, entries: readonly PolicyEntry[],
       name: e.origin.name,
       ruleIndex: e.origin.ruleIndex < 0 ? 0xffffffff : e.origin.ruleIndex,
       tier: e.tierName,
-      label: e.type === "select" ? `${e.direction} selection${e.defaultDeny ? " (default deny)" : ""}` : `${e.direction} ${e.verdict}`,
+      label:
+        e.type === "select"
+          ? `${e.direction} selection${e.defaultDeny ? " (default deny)" : ""}`
+          : `${e.direction} ${e.verdict}`,
     });
   });
   const metadata: BundleMetadata = {
@@ -283,7 +365,11 @@ export function lowerToBundle(cluster: Cluster, entries: readonly PolicyEntry[],
       egressGroup: egress.groupOf[ep.index]!,
       labels: Object.fromEntries(ep.pod.labels),
     })),
-    identities: model.identities.map((i) => ({ id: i.id, kind: i.kind, labels: Object.fromEntries(i.labels) })),
+    identities: model.identities.map((i) => ({
+      id: i.id,
+      kind: i.kind,
+      labels: Object.fromEntries(i.labels),
+    })),
     ipBlocks: { ingress: cidrTexts(entries, "ingress"), egress: cidrTexts(entries, "egress") },
     tables,
   };

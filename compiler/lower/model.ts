@@ -5,7 +5,6 @@
 
 import { identityLabels, podEndpointLabels } from "../cluster/labels.js";
 import type { Cluster, Pod } from "../cluster/model.js";
-import type { Diagnostics } from "../diagnostics/diagnostic.js";
 import type { Peer, PolicyEntry } from "../ir/entry.js";
 import { matches } from "../ir/selector.js";
 import type { Labels, Selector } from "../ir/selector.js";
@@ -57,7 +56,9 @@ export interface LoweringModel {
 }
 
 /** Every CIDR peer in the IR, parsed. */
-function cidrPeers(entries: readonly PolicyEntry[]): { peer: Peer & { kind: "cidr" }; cidr: Prefix; except: Prefix[] }[] {
+function cidrPeers(
+  entries: readonly PolicyEntry[],
+): { peer: Peer & { kind: "cidr" }; cidr: Prefix; except: Prefix[] }[] {
   const out: { peer: Peer & { kind: "cidr" }; cidr: Prefix; except: Prefix[] }[] = [];
   for (const e of entries) {
     if (e.type !== "rule") {
@@ -83,8 +84,11 @@ function inCidrPeer(addr: bigint, c: { cidr: Prefix; except: Prefix[] }): boolea
 }
 
 /** Build the model for `cluster` and `entries`. */
-export function buildModel(cluster: Cluster, entries: readonly PolicyEntry[], options: ModelOptions, diags: Diagnostics): LoweringModel {
-  void diags;
+export function buildModel(
+  cluster: Cluster,
+  entries: readonly PolicyEntry[],
+  options: ModelOptions,
+): LoweringModel {
   const cidrs = cidrPeers(entries);
   const alloc = new IdentityAllocator();
   for (const c of cidrs) {
@@ -106,7 +110,13 @@ export function buildModel(cluster: Cluster, entries: readonly PolicyEntry[], op
     return { index, pod, labels, addrs, key: alloc.requestEndpoint(idLabels, cidrClass), idLabels };
   });
   const { identities, endpointId, cidrId } = alloc.finish();
-  const endpoints: EndpointView[] = pending.map((p) => ({ index: p.index, pod: p.pod, labels: p.labels, addrs: p.addrs, identity: endpointId.get(p.key)! }));
+  const endpoints: EndpointView[] = pending.map((p) => ({
+    index: p.index,
+    pod: p.pod,
+    labels: p.labels,
+    addrs: p.addrs,
+    identity: endpointId.get(p.key)!,
+  }));
   const labelsById = new Map<number, Labels>(identities.map((i) => [i.id, i.labels]));
   const byIdentity = new Map<number, EndpointView[]>();
   for (const ep of endpoints) {
@@ -127,7 +137,9 @@ export function buildModel(cluster: Cluster, entries: readonly PolicyEntry[], op
   const selectorIdentities = (sel: Selector): readonly number[] => {
     let ids = selectorCache.get(sel);
     if (ids === undefined) {
-      ids = identities.filter((i) => i.kind !== "cidr" && matches(sel, labelsById.get(i.id)!)).map((i) => i.id);
+      ids = identities
+        .filter((i) => i.kind !== "cidr" && matches(sel, labelsById.get(i.id)!))
+        .map((i) => i.id);
       selectorCache.set(sel, ids);
     }
     return ids;
@@ -150,7 +162,11 @@ export function buildModel(cluster: Cluster, entries: readonly PolicyEntry[], op
         // A CIDR identity q belongs to the peer when q lies in the cidr and not inside an except:
         // addresses under an except resolve (longest prefix) to the except's own identity.
         for (const i of identities) {
-          if (i.kind === "cidr" && prefixContains(c.cidr, i.prefix!) && !c.except.some((x) => prefixContains(x, i.prefix!))) {
+          if (
+            i.kind === "cidr" &&
+            prefixContains(c.cidr, i.prefix!) &&
+            !c.except.some((x) => prefixContains(x, i.prefix!))
+          ) {
             ids.push(i.id);
           }
         }

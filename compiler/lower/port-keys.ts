@@ -24,10 +24,23 @@ export interface L4Key {
 }
 
 /** Matches every packet. */
-export const ANY_L4: L4Key = { proto: 0, protoMask: 0, portLo: 0, portHi: 65535, icmpType: 0, icmpTypeMask: 0, icmpCode: 0, icmpCodeMask: 0 };
+export const ANY_L4: L4Key = {
+  proto: 0,
+  protoMask: 0,
+  portLo: 0,
+  portHi: 65535,
+  icmpType: 0,
+  icmpTypeMask: 0,
+  icmpCode: 0,
+  icmpCodeMask: 0,
+};
 
 /** Resolve a named port on a set of container ports: the distinct numbers with that name and protocol. */
-export function resolveNamedPort(name: string, protocol: number | undefined, ports: readonly ContainerPort[]): number[] {
+export function resolveNamedPort(
+  name: string,
+  protocol: number | undefined,
+  ports: readonly ContainerPort[],
+): number[] {
   const out = new Set<number>();
   for (const p of ports) {
     if (p.name === name && (protocol === undefined || p.protocol === protocol)) {
@@ -41,7 +54,10 @@ export function resolveNamedPort(name: string, protocol: number | undefined, por
  * L4 keys of a list of clauses (OR). `namedPorts` resolves a named clause (for the destination whose
  * container ports apply); an empty clause list is one wildcard key.
  */
-export function l4Keys(clauses: readonly PortMatch[], namedPorts: (clause: PortMatch) => readonly number[]): L4Key[] {
+export function l4Keys(
+  clauses: readonly PortMatch[],
+  namedPorts: (clause: PortMatch) => readonly number[],
+): L4Key[] {
   if (clauses.length === 0) {
     return [ANY_L4];
   }

@@ -69,7 +69,11 @@ export function parsePrefix(text: string, allowHostBits = false): Prefix | strin
  * covers the mapped IPv4 space numerically, but a Kubernetes or Cilium ::/0 means IPv6 only.
  */
 export function prefixContains(outer: Prefix, inner: Prefix): boolean {
-  return outer.family === inner.family && inner.len >= outer.len && (inner.addr & prefixMask(outer.len)) === outer.addr;
+  return (
+    outer.family === inner.family &&
+    inner.len >= outer.len &&
+    (inner.addr & prefixMask(outer.len)) === outer.addr
+  );
 }
 
 /** Whether `addr` (mapped space) lies within `p`, families kept apart as in prefixContains. */

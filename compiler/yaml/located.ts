@@ -61,7 +61,10 @@ function convert(file: SourceFile, node: unknown, fallback: Span, diags: Diagnos
         continue;
       }
       const v = pair.value as YamlNode | null;
-      entries.set(k, { keySpan, value: v === null ? { kind: "scalar", span: keySpan, value: null } : convert(file, v, keySpan, diags) });
+      entries.set(k, {
+        keySpan,
+        value: v === null ? { kind: "scalar", span: keySpan, value: null } : convert(file, v, keySpan, diags),
+      });
     }
     return { kind: "map", span, entries };
   }
@@ -72,11 +75,20 @@ function convert(file: SourceFile, node: unknown, fallback: Span, diags: Diagnos
   if (isScalar(node)) {
     const span = spanOf(file, node, fallback);
     const v = node.value;
-    const value = typeof v === "string" || typeof v === "number" || typeof v === "boolean" || v === null ? v : String(v);
+    // Other scalar types (dates, binary) are kept as their source text.
+    const value =
+      typeof v === "string" || typeof v === "number" || typeof v === "boolean" || v === null
+        ? v
+        : file.text.slice(span.start, span.end);
     return { kind: "scalar", span, value };
   }
   // Aliases and other exotic nodes: resolve to null with a diagnostic rather than guessing.
-  diags.error("S1004", "YAML aliases and tags are not supported here", fallback, "write the value out in full");
+  diags.error(
+    "S1004",
+    "YAML aliases and tags are not supported here",
+    fallback,
+    "write the value out in full",
+  );
   return { kind: "scalar", span: fallback, value: null };
 }
 
@@ -88,7 +100,12 @@ export function parseDocuments(file: SourceFile, diags: Diagnostics): LNode[] {
   const whole: Span = { file, start: 0, end: file.text.length };
   for (const doc of docs) {
     for (const e of doc.errors) {
-      diags.error("S1001", `YAML: ${e.message.split("\n")[0] ?? e.message}`, { file, start: e.pos[0], end: e.pos[1] }, "fix the YAML syntax");
+      diags.error(
+        "S1001",
+        `YAML: ${e.message.split("\n")[0] ?? e.message}`,
+        { file, start: e.pos[0], end: e.pos[1] },
+        "fix the YAML syntax",
+      );
     }
     if (doc.errors.length > 0 || doc.contents === null) {
       continue;

@@ -112,7 +112,11 @@ interface SectionRow {
 
 function readHeader(bytes: Uint8Array, view: DataView): { minor: number; flags: number; rows: SectionRow[] } {
   if (bytes.length < HEADER_BYTES) {
-    throw new LoadError("truncated", bytes.length, `bundle is ${bytes.length} bytes, header needs ${HEADER_BYTES}`);
+    throw new LoadError(
+      "truncated",
+      bytes.length,
+      `bundle is ${bytes.length} bytes, header needs ${HEADER_BYTES}`,
+    );
   }
   if (bytes.length > MAX_BUNDLE_BYTES) {
     throw new LoadError("bad-length", 0, `bundle is ${bytes.length} bytes, limit ${MAX_BUNDLE_BYTES}`);
@@ -123,7 +127,11 @@ function readHeader(bytes: Uint8Array, view: DataView): { minor: number; flags: 
   const major = view.getUint16(4, true);
   const minor = view.getUint16(6, true);
   if (major !== FORMAT_MAJOR || minor > FORMAT_MINOR) {
-    throw new LoadError("bad-version", 4, `format ${major}.${minor}; this runtime reads ${FORMAT_MAJOR}.0-${FORMAT_MINOR}`);
+    throw new LoadError(
+      "bad-version",
+      4,
+      `format ${major}.${minor}; this runtime reads ${FORMAT_MAJOR}.0-${FORMAT_MINOR}`,
+    );
   }
   const flags = view.getUint32(8, true);
   if ((flags & ~BUNDLE_FLAGS_KNOWN) !== 0) {
@@ -135,7 +143,11 @@ function readHeader(bytes: Uint8Array, view: DataView): { minor: number; flags: 
   }
   const sum = crc32(bytes, 20, total);
   if (view.getUint32(16, true) !== sum) {
-    throw new LoadError("bad-checksum", 16, `CRC-32 0x${view.getUint32(16, true).toString(16)} != computed 0x${sum.toString(16)}`);
+    throw new LoadError(
+      "bad-checksum",
+      16,
+      `CRC-32 0x${view.getUint32(16, true).toString(16)} != computed 0x${sum.toString(16)}`,
+    );
   }
   const count = view.getUint32(20, true);
   if (count > SEC_MAX || HEADER_BYTES + count * SECTION_ROW_BYTES > total) {
@@ -156,7 +168,11 @@ function readHeader(bytes: Uint8Array, view: DataView): { minor: number; flags: 
       throw new LoadError("bad-section-table", row, `section kind ${kind} out of order or repeated`);
     }
     if (offset !== expectOffset || length % 4 !== 0 || length > total - offset) {
-      throw new LoadError("bad-section-table", row, `section ${kind} at ${offset}+${length} is not contiguous, aligned and inside the file`);
+      throw new LoadError(
+        "bad-section-table",
+        row,
+        `section ${kind} at ${offset}+${length} is not contiguous, aligned and inside the file`,
+      );
     }
     rows.push({ kind, offset, length, row });
     lastKind = kind;
@@ -206,7 +222,13 @@ function readStrings(bytes: Uint8Array, view: DataView, s: SectionRow): string[]
   return strings;
 }
 
-function checkString(r: SectionReader, index: number, strings: readonly string[], optional: boolean, what: string): void {
+function checkString(
+  r: SectionReader,
+  index: number,
+  strings: readonly string[],
+  optional: boolean,
+  what: string,
+): void {
   if (index === NO_STRING && optional) {
     return;
   }
@@ -289,7 +311,11 @@ function checkEntry(r: SectionReader, t: TableDef, e: number, entryStart: number
       }
     } else if (key.kind === MATCH_RANGE) {
       if (t.entries[at]! > t.entries[at + 1]!) {
-        r.fail(`entry ${e}: range ${t.entries[at]!}..${t.entries[at + 1]!} is empty`, "bad-table-entry", where);
+        r.fail(
+          `entry ${e}: range ${t.entries[at]!}..${t.entries[at + 1]!} is empty`,
+          "bad-table-entry",
+          where,
+        );
       }
     } else if (key.kind === MATCH_TERNARY) {
       for (let w = 0; w < key.words; w++) {
@@ -321,11 +347,19 @@ function readTables(view: DataView, s: SectionRow, strings: readonly string[]): 
     const keyCount = shape & 0xffff;
     const actionWords = shape >>> 16;
     if (keyCount === 0 || keyCount > MAX_KEY_FIELDS || actionWords > MAX_ACTION_WORDS) {
-      r.fail(`table ${i}: ${keyCount} key fields / ${actionWords} action words out of range`, "bad-table", r.offset - 4);
+      r.fail(
+        `table ${i}: ${keyCount} key fields / ${actionWords} action words out of range`,
+        "bad-table",
+        r.offset - 4,
+      );
     }
     const entryCount = r.u32("entry count");
     if (entryCount > MAX_TABLE_ENTRIES) {
-      r.fail(`table ${i}: ${entryCount} entries exceed the limit of ${MAX_TABLE_ENTRIES}`, "bad-table", r.offset - 4);
+      r.fail(
+        `table ${i}: ${entryCount} entries exceed the limit of ${MAX_TABLE_ENTRIES}`,
+        "bad-table",
+        r.offset - 4,
+      );
     }
     const keys: KeyField[] = [];
     for (let k = 0; k < keyCount; k++) {
@@ -344,7 +378,11 @@ function readTables(view: DataView, s: SectionRow, strings: readonly string[]): 
   return tables;
 }
 
-function readProgram(view: DataView, s: SectionRow, strings: readonly string[]): { insns: Uint32Array; counterNames: number[]; insnOffset: number } {
+function readProgram(
+  view: DataView,
+  s: SectionRow,
+  strings: readonly string[],
+): { insns: Uint32Array; counterNames: number[]; insnOffset: number } {
   const r = new SectionReader(view, s.offset, s.offset + s.length, "bad-program");
   const insnCount = r.u32("instruction count");
   const counterCount = r.u32("counter count");
@@ -366,7 +404,12 @@ function readProgram(view: DataView, s: SectionRow, strings: readonly string[]):
   return { insns, counterNames, insnOffset };
 }
 
-function readAnnotations(view: DataView, s: SectionRow, strings: readonly string[], insnCount: number): Annotation[] {
+function readAnnotations(
+  view: DataView,
+  s: SectionRow,
+  strings: readonly string[],
+  insnCount: number,
+): Annotation[] {
   const r = new SectionReader(view, s.offset, s.offset + s.length, "bad-annotations");
   const count = r.u32("annotation count");
   if (count !== r.remaining / 8) {
@@ -424,7 +467,16 @@ export function decodeBundle(bytes: Uint8Array): DecodedBundle {
     throw new LoadError("bad-section-table", (sm ?? an)!.row, "empty optional section present");
   }
   return {
-    bundle: { minor, flags, strings, sourceMap, tables, program: { insns, counterNames }, annotations, rawSections },
+    bundle: {
+      minor,
+      flags,
+      strings,
+      sourceMap,
+      tables,
+      program: { insns, counterNames },
+      annotations,
+      rawSections,
+    },
     insnOffset,
   };
 }

@@ -54,8 +54,16 @@ export function verifyProgram(bundle: Bundle, insnOffset: number): void {
       return fail("unknown-opcode", `opcode 0x${op.toString(16).padStart(2, "0")}`);
     }
     const reserved = (used: { dst?: boolean; src?: boolean; off?: boolean; imm?: boolean }): void => {
-      if ((!used.dst && dst !== 0) || (!used.src && src !== 0) || (!used.off && off !== 0) || (!used.imm && imm !== 0)) {
-        fail("reserved-bits", `${info.name} uses ${Object.keys(used).join(", ") || "no operands"}; other fields must be 0`);
+      if (
+        (!used.dst && dst !== 0) ||
+        (!used.src && src !== 0) ||
+        (!used.off && off !== 0) ||
+        (!used.imm && imm !== 0)
+      ) {
+        fail(
+          "reserved-bits",
+          `${info.name} uses ${Object.keys(used).join(", ") || "no operands"}; other fields must be 0`,
+        );
       }
     };
 
@@ -169,7 +177,10 @@ export function verifyProgram(bundle: Bundle, insnOffset: number): void {
     }
 
     if (jumpTarget !== -1 && (off < 0 || jumpTarget >= n)) {
-      fail("bad-jump", off < 0 ? `backward jump (off ${off})` : `jump to ${jumpTarget} beyond the last instruction ${n - 1}`);
+      fail(
+        "bad-jump",
+        off < 0 ? `backward jump (off ${off})` : `jump to ${jumpTarget} beyond the last instruction ${n - 1}`,
+      );
     }
     if (pc === n - 1 && fallsThrough) {
       fail("no-return", "the last instruction must be ret, retx or exit");

@@ -204,13 +204,24 @@ export class Engine {
       throw new LoadError("bad-program", 0, `backend '${String(options.backend)}' is not available`);
     }
     const bytes = bundle ?? passthroughBundle();
-    return new Engine(loadProgram(bytes, options.tableAlgorithm ? { tableAlgorithm: options.tableAlgorithm } : {}), options);
+    return new Engine(
+      loadProgram(bytes, options.tableAlgorithm ? { tableAlgorithm: options.tableAlgorithm } : {}),
+      options,
+    );
   }
 
   /** Run one packet: parse, execute, count. Returns the verdict, drop reason, rule and what was parsed. */
   process(frame: Uint8Array, options: ProcessOptions = {}): PacketResult {
     const ctx = this.ctx;
-    this.runOne(frame, 0, frame.length, options.linkType ?? 1, options.timestampNs ?? this.lastNs, options.direction ?? 0, options.hook ?? null);
+    this.runOne(
+      frame,
+      0,
+      frame.length,
+      options.linkType ?? 1,
+      options.timestampNs ?? this.lastNs,
+      options.direction ?? 0,
+      options.hook ?? null,
+    );
     const out = this.out;
     const reason = out[1]!;
     return {
@@ -247,14 +258,30 @@ export class Engine {
     const linkType = batch.linkType ?? 1;
     const out = this.out;
     for (let i = 0; i < n; i++) {
-      this.runOne(batch.frames, batch.offsets[i]!, batch.lengths[i]!, linkType, batch.timestampsNs[i]!, 0, null);
+      this.runOne(
+        batch.frames,
+        batch.offsets[i]!,
+        batch.lengths[i]!,
+        linkType,
+        batch.timestampsNs[i]!,
+        0,
+        null,
+      );
       results.verdicts[i] = out[0]!;
       results.reasons[i] = out[1]!;
       results.rules[i] = out[2]!;
     }
   }
 
-  private runOne(frame: Uint8Array, offset: number, length: number, linkType: number, timestampNs: number, direction: number, hook: ExecHook | null): void {
+  private runOne(
+    frame: Uint8Array,
+    offset: number,
+    length: number,
+    linkType: number,
+    timestampNs: number,
+    direction: number,
+    hook: ExecHook | null,
+  ): void {
     const ctx = this.ctx;
     this.frame = frame;
     this.frameBase = offset;
@@ -273,7 +300,14 @@ export class Engine {
       this.reasonCounts[reason & 0xffff]!++;
     }
     if (this.onPacket !== undefined) {
-      this.onPacket({ ctx, frame: frame.subarray(offset, offset + length), timestampNs: this.lastNs, verdict, dropReason: reason, ruleId: this.out[2]! });
+      this.onPacket({
+        ctx,
+        frame: frame.subarray(offset, offset + length),
+        timestampNs: this.lastNs,
+        verdict,
+        dropReason: reason,
+        ruleId: this.out[2]!,
+      });
     }
   }
 
@@ -301,6 +335,13 @@ export class Engine {
     names.forEach((name, i) => {
       program[name] = this.program.counters[i]!;
     });
-    return { packets: this.packets, bytes: this.bytes, verdicts, dropReasons, program, conntrack: this.conntrack.counters };
+    return {
+      packets: this.packets,
+      bytes: this.bytes,
+      verdicts,
+      dropReasons,
+      program,
+      conntrack: this.conntrack.counters,
+    };
   }
 }

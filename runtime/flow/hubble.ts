@@ -185,7 +185,15 @@ export class HubbleFlowBuilder {
   }
 
   /** The record of one packet. `frame` is the packet's bytes (for Ethernet addresses). */
-  build(ctx: Uint32Array, frame: Uint8Array, verdict: number, reason: number, ruleId: number, tsSec: number, tsNsec: number): HubbleRecord {
+  build(
+    ctx: Uint32Array,
+    frame: Uint8Array,
+    verdict: number,
+    reason: number,
+    ruleId: number,
+    tsSec: number,
+    tsNsec: number,
+  ): HubbleRecord {
     const time = rfc3339(tsSec, tsNsec);
     const flow: HubbleFlow = {
       time,
@@ -200,7 +208,11 @@ export class HubbleFlowBuilder {
     }
     const version = ctx[F_IP_VERSION]!;
     if (version !== 0) {
-      flow.IP = { source: ipToString(ctx, F_SRC_IP6), destination: ipToString(ctx, F_DST_IP6), ipVersion: version === 4 ? "IPv4" : "IPv6" };
+      flow.IP = {
+        source: ipToString(ctx, F_SRC_IP6),
+        destination: ipToString(ctx, F_DST_IP6),
+        ipVersion: version === 4 ? "IPv4" : "IPv6",
+      };
       const src = this.endpoint(ctx, F_SRC_IP6);
       const dst = this.endpoint(ctx, F_DST_IP6);
       if (Object.keys(src).length > 0) {

@@ -101,7 +101,7 @@ export function exec(
   const r = regs;
   let pc = 0;
   for (;;) {
-    switch (op[pc]) {
+    switch (op[pc]!) {
       case OP_LDF:
         r[dst[pc]!] = ctx[imm[pc]!]!;
         pc++;
@@ -122,7 +122,9 @@ export function exec(
         r[dst[pc]!] =
           e === NO_ENTRY
             ? 0
-            : program.tableEntries[t]![e * program.tableStride[t]! + program.tableActionOffset[t]! + off[pc]!]!;
+            : program.tableEntries[t]![
+                e * program.tableStride[t]! + program.tableActionOffset[t]! + off[pc]!
+              ]!;
         pc++;
         break;
       }
@@ -284,4 +286,3 @@ export function exec(
     }
   }
 }
-

@@ -17,7 +17,7 @@ function loadAndRun(bytes: Uint8Array, contexts: Uint32Array[]): string {
     program = loadProgram(bytes);
   } catch (e) {
     if (!(e instanceof LoadError)) {
-      throw new Error(`loader threw ${String(e)} instead of a LoadError`);
+      throw new Error(`loader threw ${String(e)} instead of a LoadError`, { cause: e });
     }
     expect(e.offset).toBeGreaterThanOrEqual(0);
     expect(e.offset).toBeLessThanOrEqual(Math.max(bytes.length, 24));
@@ -37,9 +37,13 @@ const contextArb = fc.uint32Array({ minLength: CTX_WORDS, maxLength: CTX_WORDS }
 describe("loader fuzz", () => {
   it("valid generated bundles load and run", () => {
     fc.assert(
-      fc.property(bundleArbitrary(), fc.array(contextArb, { minLength: 1, maxLength: 4 }), (bundle, contexts) => {
-        expect(loadAndRun(encodeBundle(bundle), contexts)).toBe("accepted");
-      }),
+      fc.property(
+        bundleArbitrary(),
+        fc.array(contextArb, { minLength: 1, maxLength: 4 }),
+        (bundle, contexts) => {
+          expect(loadAndRun(encodeBundle(bundle), contexts)).toBe("accepted");
+        },
+      ),
       { numRuns: 300 },
     );
   });
@@ -100,16 +104,20 @@ describe("loader fuzz", () => {
   it("random bytes behind a valid header and checksum are refused with a LoadError", async () => {
     const { crc32 } = await import("../../runtime/bytecode/crc32.js");
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 8 }), fc.uint8Array({ minLength: 0, maxLength: 512 }), (sections, tail) => {
-        const bytes = new Uint8Array(24 + tail.length);
-        bytes.set([0x53, 0x4c, 0x55, 0x43, 1, 0, 0, 0]);
-        const view = new DataView(bytes.buffer);
-        view.setUint32(12, bytes.length, true);
-        bytes.set(tail, 24);
-        view.setUint32(20, sections, true);
-        view.setUint32(16, crc32(bytes, 20, bytes.length), true);
-        expect(loadAndRun(bytes, [])).not.toBe("accepted");
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 8 }),
+        fc.uint8Array({ minLength: 0, maxLength: 512 }),
+        (sections, tail) => {
+          const bytes = new Uint8Array(24 + tail.length);
+          bytes.set([0x53, 0x4c, 0x55, 0x43, 1, 0, 0, 0]);
+          const view = new DataView(bytes.buffer);
+          view.setUint32(12, bytes.length, true);
+          bytes.set(tail, 24);
+          view.setUint32(20, sections, true);
+          view.setUint32(16, crc32(bytes, 20, bytes.length), true);
+          expect(loadAndRun(bytes, [])).not.toBe("accepted");
+        },
+      ),
       { numRuns: 2000 },
     );
   });

@@ -172,11 +172,19 @@ describe("decoder rejects", () => {
   it("bad-table: zero key fields", () => {
     const base = baseBundle();
     const t = base.tables[0]!;
-    expectCode(encodeBundle({ ...base, tables: [{ ...t, keys: [], entryCount: 0, entries: new Uint32Array(0) }] }), "bad-table");
+    expectCode(
+      encodeBundle({ ...base, tables: [{ ...t, keys: [], entryCount: 0, entries: new Uint32Array(0) }] }),
+      "bad-table",
+    );
   });
   it("bad-table-key: range match on a 128-bit field", () => {
     const base = baseBundle();
-    const t = { ...base.tables[0]!, keys: [{ field: F_SRC_IP6, words: 4, kind: MATCH_RANGE }], entryCount: 0, entries: new Uint32Array(0) };
+    const t = {
+      ...base.tables[0]!,
+      keys: [{ field: F_SRC_IP6, words: 4, kind: MATCH_RANGE }],
+      entryCount: 0,
+      entries: new Uint32Array(0),
+    };
     expectCode(encodeBundle({ ...base, tables: [t] }), "bad-table-key");
   });
   it("bad-table-key: width disagrees with the field", () => {
@@ -188,8 +196,17 @@ describe("decoder rejects", () => {
     it(`bad-table-entry: ${name}`, () => {
       const base = baseBundle();
       const entries = Uint32Array.from([0, ...data, VERDICT_FORWARDED, 1, 0]);
-      const t = { ...base.tables[0]!, keys: [{ field, words, kind }], actionWords: 0, entryCount: 1, entries };
-      expectCode(encodeBundle({ ...base, program: withInsns([RET_OK]).program, tables: [t] }), "bad-table-entry");
+      const t = {
+        ...base.tables[0]!,
+        keys: [{ field, words, kind }],
+        actionWords: 0,
+        entryCount: 1,
+        entries,
+      };
+      expectCode(
+        encodeBundle({ ...base, program: withInsns([RET_OK]).program, tables: [t] }),
+        "bad-table-entry",
+      );
     });
   };
   entryCase("prefix length beyond the width", MATCH_LPM, 1, F_PROTO, [0, 33]);
@@ -232,7 +249,13 @@ describe("verifier rejects", () => {
     );
   });
   it("uninitialized-register: EXIT needs r0, r1, r2", () => {
-    expectCode(program([[O.OP_MOV_K, 0, 0, 0, 1], [O.OP_EXIT, 0, 0, 0, 0]]), "uninitialized-register");
+    expectCode(
+      program([
+        [O.OP_MOV_K, 0, 0, 0, 1],
+        [O.OP_EXIT, 0, 0, 0, 0],
+      ]),
+      "uninitialized-register",
+    );
   });
   it("bad-jump: backward", () => {
     expectCode(program([[O.OP_JA, 0, 0, -1, 0], RET_OK]), "bad-jump");
@@ -250,7 +273,9 @@ describe("verifier rejects", () => {
     expectCode(program([[O.OP_MOV_K, 0, 0, 0, 1], [O.OP_STF, 0, 0, 0, F_PROTO], RET_OK]), "bad-field");
   });
   it("accepts a store to a META word", () => {
-    expect(loadError(program([[O.OP_MOV_K, 0, 0, 0, 1], [O.OP_STF, 0, 0, 0, F_META0], RET_OK]))).toBeUndefined();
+    expect(
+      loadError(program([[O.OP_MOV_K, 0, 0, 0, 1], [O.OP_STF, 0, 0, 0, F_META0], RET_OK])),
+    ).toBeUndefined();
   });
   it("bad-table-index", () => {
     expectCode(program([[O.OP_LOOKUP, 0, 0, 0, 1], RET_OK]), "bad-table-index");

@@ -41,8 +41,14 @@ describe.skipIf(!present)("k8s-netpol corpus: connlist", () => {
     it(s, () => {
       const got = lines(formatConnlist(connlist(compileScenario(s)), "txt"));
       const want = lines(readFileSync(`${root}/${s}/expected/${s}_connlist_output.txt`, "utf8"));
-      expect([...got].filter((l) => !want.has(l)), "lines sluice allows that np-guard does not").toEqual([]);
-      expect([...want].filter((l) => !got.has(l)), "lines np-guard allows that sluice does not").toEqual([]);
+      expect(
+        [...got].filter((l) => !want.has(l)),
+        "lines sluice allows that np-guard does not",
+      ).toEqual([]);
+      expect(
+        [...want].filter((l) => !got.has(l)),
+        "lines np-guard allows that sluice does not",
+      ).toEqual([]);
     });
   }
 });
@@ -60,10 +66,17 @@ describe.skipIf(!present)("k8s-netpol corpus: other connlist formats", () => {
       const got = formatConnlist(connlist(compileScenario(s)), format);
       const want = readFileSync(`${root}/${s}/expected/${s}_connlist_output.${ext}`, "utf8");
       if (format === "json") {
-        const norm = (t: string) => (JSON.parse(t) as { src: string; dst: string; conn: string }[]).map((r) => `${r.src}|${r.dst}|${r.conn}`).sort();
+        const norm = (t: string) =>
+          (JSON.parse(t) as { src: string; dst: string; conn: string }[])
+            .map((r) => `${r.src}|${r.dst}|${r.conn}`)
+            .sort();
         expect(norm(got)).toEqual(norm(want));
       } else {
-        const norm = (t: string) => t.split("\n").map((l) => l.trim()).filter((l) => l !== "");
+        const norm = (t: string) =>
+          t
+            .split("\n")
+            .map((l) => l.trim())
+            .filter((l) => l !== "");
         expect(norm(got)[0]).toBe(norm(want)[0]);
         expect(norm(got).sort()).toEqual(norm(want).sort());
       }

@@ -15,7 +15,9 @@ import { corpusPath, haveCorpus } from "../helpers/corpus.js";
 const present = haveCorpus("k8s-netpol");
 const root = corpusPath("k8s-netpol");
 const scenarios = present
-  ? readdirSync(root).filter((s) => existsSync(`${root}/${s}/expected/${s}_connlist_output.txt`)).sort()
+  ? readdirSync(root)
+      .filter((s) => existsSync(`${root}/${s}/expected/${s}_connlist_output.txt`))
+      .sort()
   : [];
 
 /** Ports to probe for one protocol: interval ends, their outside neighbours, and a few fixed ones. */
@@ -51,7 +53,10 @@ describe.skipIf(!present)("k8s-netpol corpus: packets through the engine agree w
       const addr = new Map<string, string>();
       for (const ep of meta.endpoints) {
         if (!addr.has(ep.workload)) {
-          addr.set(ep.workload, ep.ips.find((ip) => ip.includes("."))!);
+          addr.set(
+            ep.workload,
+            ep.ips.find((ip) => ip.includes("."))!,
+          );
         }
       }
       const byPair = new Map(lines.map((l) => [`${l.src}|${l.dst}`, l.conns]));
@@ -76,7 +81,7 @@ describe.skipIf(!present)("k8s-netpol corpus: packets through the engine agree w
         }
         pairs.push([l.src, l.dst]);
       }
-      const engine = Engine.load(r.bytes!);
+      const engine = Engine.load(r.bytes);
       let sport = 1024;
       let probes = 0;
       for (let i = 0; i < pairs.length; i += step) {
@@ -87,7 +92,9 @@ describe.skipIf(!present)("k8s-netpol corpus: packets through the engine agree w
             sport = sport >= 65000 ? 1024 : sport + 1;
             const frame = BUILD[proto]!(`${addr.get(src)!}:${sport}`, `${addr.get(dst)!}:${port}`);
             const res = engine.process(frame, { timestampNs: 1e9 + probes });
-            expect(res.verdictName === "FORWARDED", `${src} -> ${dst} ${proto}/${port}`).toBe(allowed(conns, proto, port));
+            expect(res.verdictName === "FORWARDED", `${src} -> ${dst} ${proto}/${port}`).toBe(
+              allowed(conns, proto, port),
+            );
             probes++;
           }
         }

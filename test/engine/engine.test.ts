@@ -8,7 +8,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { tcpPkt, udpPkt } from "../helpers/packets.js";
 
-
 const CLUSTER = `
 apiVersion: v1
 kind: Namespace
@@ -76,16 +75,28 @@ describe("engine with a Kubernetes policy", () => {
       const e = Engine.load(bundle);
       const ok = e.process(tcpPkt(`${client}:40000`, `${web}:8080`, { flags: "S" }), { timestampNs: 1e9 });
       expect([ok.verdictName, ok.ruleId]).toEqual(["FORWARDED", 1]);
-      const reply = e.process(tcpPkt(`${web}:8080`, `${client}:40000`, { flags: "SA" }), { timestampNs: 1.001e9 });
+      const reply = e.process(tcpPkt(`${web}:8080`, `${client}:40000`, { flags: "SA" }), {
+        timestampNs: 1.001e9,
+      });
       expect([reply.verdictName, reply.ctStateName]).toEqual(["FORWARDED", "reply"]);
-      const wrongPort = e.process(tcpPkt(`${client}:40001`, `${web}:80`, { flags: "S" }), { timestampNs: 1.002e9 });
-      expect([wrongPort.verdictName, wrongPort.dropReasonName, wrongPort.ruleId]).toEqual(["DROPPED", "POLICY_DENIED", 0]);
-      const intruderPkt = e.process(tcpPkt(`${intruder}:40000`, `${web}:8080`, { flags: "S" }), { timestampNs: 1.003e9 });
+      const wrongPort = e.process(tcpPkt(`${client}:40001`, `${web}:80`, { flags: "S" }), {
+        timestampNs: 1.002e9,
+      });
+      expect([wrongPort.verdictName, wrongPort.dropReasonName, wrongPort.ruleId]).toEqual([
+        "DROPPED",
+        "POLICY_DENIED",
+        0,
+      ]);
+      const intruderPkt = e.process(tcpPkt(`${intruder}:40000`, `${web}:8080`, { flags: "S" }), {
+        timestampNs: 1.003e9,
+      });
       expect(intruderPkt.verdictName).toBe("DROPPED");
       const udp = e.process(udpPkt(`${client}:5000`, `${web}:8080`), { timestampNs: 1.004e9 });
       expect(udp.verdictName).toBe("DROPPED");
       // Unselected pods are not isolated: anything may reach the client.
-      const toClient = e.process(tcpPkt(`${intruder}:40000`, `${client}:22`, { flags: "S" }), { timestampNs: 1.005e9 });
+      const toClient = e.process(tcpPkt(`${intruder}:40000`, `${client}:22`, { flags: "S" }), {
+        timestampNs: 1.005e9,
+      });
       expect(toClient.verdictName).toBe("FORWARDED");
       expect(e.counters().verdicts).toEqual({ FORWARDED: 3, DROPPED: 3 });
     });
@@ -111,7 +122,10 @@ describe("engine with a Kubernetes policy", () => {
       at += f.length;
     });
     const results = { verdicts: new Uint8Array(4), reasons: new Uint16Array(4), rules: new Uint32Array(4) };
-    Engine.load(bundle).processBatch({ frames: buf, offsets, lengths, timestampsNs: Float64Array.from([0, 1, 2, 3], (i) => 1e9 + i) }, results);
+    Engine.load(bundle).processBatch(
+      { frames: buf, offsets, lengths, timestampsNs: Float64Array.from([0, 1, 2, 3], (i) => 1e9 + i) },
+      results,
+    );
     expect([...results.verdicts]).toEqual(expected.map((r) => r.verdict));
     expect([...results.reasons]).toEqual(expected.map((r) => r.dropReason));
     expect([...results.rules]).toEqual(expected.map((r) => r.ruleId ?? 0xffffffff));

@@ -78,13 +78,12 @@ const TRICKY = [
 ];
 
 /** Strings for the pool: plain, any code point, tricky characters (U+FEFF too), and names that look like syntax. */
-export const poolStringArbitrary: fc.Arbitrary<string> = fc
-  .oneof(
-    fc.string({ maxLength: 12 }),
-    fc.string({ unit: "binary", maxLength: 8 }),
-    fc.string({ unit: fc.constantFrom(...TRICKY), maxLength: 6 }),
-    fc.constantFrom("", "ipcache", "policy", "drops", "r1", "key", "L3", "ret", "0x10", "\ufeffbom"),
-  );
+export const poolStringArbitrary: fc.Arbitrary<string> = fc.oneof(
+  fc.string({ maxLength: 12 }),
+  fc.string({ unit: "binary", maxLength: 8 }),
+  fc.string({ unit: fc.constantFrom(...TRICKY), maxLength: 6 }),
+  fc.constantFrom("", "ipcache", "policy", "drops", "r1", "key", "L3", "ret", "0x10", "\ufeffbom"),
+);
 
 const keyArbitrary: fc.Arbitrary<KeyField> = fc
   .record({ field: fc.constantFrom(...CONTEXT_FIELDS), kind: fc.nat(3) })

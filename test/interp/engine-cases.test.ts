@@ -15,7 +15,9 @@ import { loadProgram } from "../../runtime/program.js";
 import { dropReasonByName, verdictByName } from "../../runtime/verdict.js";
 
 const dir = new URL("../cases/engine/", import.meta.url);
-const files = readdirSync(dir).filter((f) => f.endsWith(".case")).sort();
+const files = readdirSync(dir)
+  .filter((f) => f.endsWith(".case"))
+  .sort();
 
 function sections(text: string): Map<string, string> {
   const out = new Map<string, string>();

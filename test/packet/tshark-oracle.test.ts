@@ -65,11 +65,26 @@ const present = existsSync(dir) && haveTshark();
 if (!existsSync(dir)) {
   console.warn(`notice: ${dir} is absent; the parser's tshark oracle test is skipped`);
 }
-const files = present ? readdirSync(dir).filter((f) => /\.pcap(ng)?$/.test(f)).sort() : [];
+const files = present
+  ? readdirSync(dir)
+      .filter((f) => /\.pcap(ng)?$/.test(f))
+      .sort()
+  : [];
 
 /** tshark's decode: one record per packet, every occurrence of each field. */
 function tshark(file: string): Record<(typeof FIELDS)[number], string[]>[] {
-  const args = ["-r", `${dir}/${file}`, "-T", "fields", "-E", "separator=|", "-E", "occurrence=a", "-E", "aggregator=,"];
+  const args = [
+    "-r",
+    `${dir}/${file}`,
+    "-T",
+    "fields",
+    "-E",
+    "separator=|",
+    "-E",
+    "occurrence=a",
+    "-E",
+    "aggregator=,",
+  ];
   for (const f of FIELDS) {
     args.push("-e", f);
   }
@@ -79,7 +94,9 @@ function tshark(file: string): Record<(typeof FIELDS)[number], string[]>[] {
     .filter((l) => l !== "")
     .map((line) => {
       const cols = line.split("|");
-      return Object.fromEntries(FIELDS.map((f, i) => [f, cols[i] === undefined || cols[i] === "" ? [] : cols[i]!.split(",")])) as Record<(typeof FIELDS)[number], string[]>;
+      return Object.fromEntries(
+        FIELDS.map((f, i) => [f, cols[i] === undefined || cols[i] === "" ? [] : cols[i]!.split(",")]),
+      ) as Record<(typeof FIELDS)[number], string[]>;
     });
 }
 
@@ -113,16 +130,36 @@ describe.skipIf(!present)("parser vs tshark on the corpus captures", () => {
         expect(ipToString(ctx, F_DST_IP6), where).toBe(last(dsts));
         const udpInner = t["udp.srcport"].length > (vni !== undefined ? 1 : 0);
         if (t["tcp.srcport"].length > 0) {
-          expect([ctx[F_PROTO], ctx[F_SRC_PORT], ctx[F_DST_PORT]], where).toEqual([6, Number(last(t["tcp.srcport"])), Number(last(t["tcp.dstport"]))]);
+          expect([ctx[F_PROTO], ctx[F_SRC_PORT], ctx[F_DST_PORT]], where).toEqual([
+            6,
+            Number(last(t["tcp.srcport"])),
+            Number(last(t["tcp.dstport"])),
+          ]);
           expect(ctx[F_TCP_FLAGS], where).toBe(Number(last(t["tcp.flags"])) & 0xff);
         } else if (t["sctp.srcport"].length > 0) {
-          expect([ctx[F_PROTO], ctx[F_SRC_PORT], ctx[F_DST_PORT]], where).toEqual([132, Number(last(t["sctp.srcport"])), Number(last(t["sctp.dstport"]))]);
+          expect([ctx[F_PROTO], ctx[F_SRC_PORT], ctx[F_DST_PORT]], where).toEqual([
+            132,
+            Number(last(t["sctp.srcport"])),
+            Number(last(t["sctp.dstport"])),
+          ]);
         } else if (udpInner) {
-          expect([ctx[F_PROTO], ctx[F_SRC_PORT], ctx[F_DST_PORT]], where).toEqual([17, Number(last(t["udp.srcport"])), Number(last(t["udp.dstport"]))]);
+          expect([ctx[F_PROTO], ctx[F_SRC_PORT], ctx[F_DST_PORT]], where).toEqual([
+            17,
+            Number(last(t["udp.srcport"])),
+            Number(last(t["udp.dstport"])),
+          ]);
         } else if (t["icmp.type"].length > 0) {
-          expect([ctx[F_PROTO], ctx[F_ICMP_TYPE], ctx[F_ICMP_CODE]], where).toEqual([1, Number(t["icmp.type"][0]), Number(t["icmp.code"][0])]);
+          expect([ctx[F_PROTO], ctx[F_ICMP_TYPE], ctx[F_ICMP_CODE]], where).toEqual([
+            1,
+            Number(t["icmp.type"][0]),
+            Number(t["icmp.code"][0]),
+          ]);
         } else if (t["icmpv6.type"].length > 0) {
-          expect([ctx[F_PROTO], ctx[F_ICMP_TYPE], ctx[F_ICMP_CODE]], where).toEqual([58, Number(t["icmpv6.type"][0]), Number(t["icmpv6.code"][0])]);
+          expect([ctx[F_PROTO], ctx[F_ICMP_TYPE], ctx[F_ICMP_CODE]], where).toEqual([
+            58,
+            Number(t["icmpv6.type"][0]),
+            Number(t["icmpv6.code"][0]),
+          ]);
         }
         compared++;
       });

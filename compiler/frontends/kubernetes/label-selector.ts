@@ -25,12 +25,20 @@ function scalarString(node: LNode): string | undefined {
 }
 
 /** Parse a LabelSelector node; `null`/missing means "everything" (an empty selector). */
-export function parseLabelSelector(node: LNode | undefined, diags: Diagnostics, mapKey: (k: string) => string = (k) => k): Selector {
+export function parseLabelSelector(
+  node: LNode | undefined,
+  diags: Diagnostics,
+  mapKey: (k: string) => string = (k) => k,
+): Selector {
   if (node === undefined || (node.kind === "scalar" && node.value === null)) {
     return and();
   }
   if (node.kind !== "map") {
-    diags.error(S_SELECTOR_SHAPE, "a label selector is a mapping with matchLabels and/or matchExpressions", node.span);
+    diags.error(
+      S_SELECTOR_SHAPE,
+      "a label selector is a mapping with matchLabels and/or matchExpressions",
+      node.span,
+    );
     return { op: "none" };
   }
   const parts: Selector[] = [];
@@ -66,13 +74,22 @@ export function parseLabelSelector(node: LNode | undefined, diags: Diagnostics, 
         }
       }
     } else {
-      diags.error("S2001", `unknown field '${key}' in label selector`, keySpan, "use matchLabels or matchExpressions");
+      diags.error(
+        "S2001",
+        `unknown field '${key}' in label selector`,
+        keySpan,
+        "use matchLabels or matchExpressions",
+      );
     }
   }
   return and(...parts);
 }
 
-function parseExpression(expr: LNode, diags: Diagnostics, mapKey: (k: string) => string): Selector | undefined {
+function parseExpression(
+  expr: LNode,
+  diags: Diagnostics,
+  mapKey: (k: string) => string,
+): Selector | undefined {
   if (expr.kind !== "map") {
     diags.error(S_SELECTOR_SHAPE, "a match expression is a mapping {key, operator, values}", expr.span);
     return undefined;
@@ -106,14 +123,24 @@ function parseExpression(expr: LNode, diags: Diagnostics, mapKey: (k: string) =>
     case "In":
     case "NotIn":
       if (values.length === 0) {
-        diags.error(S_SELECTOR_VALUES, `operator ${op} needs a non-empty values list`, (valuesNode ?? expr).span, "add values: [a, b]");
+        diags.error(
+          S_SELECTOR_VALUES,
+          `operator ${op} needs a non-empty values list`,
+          (valuesNode ?? expr).span,
+          "add values: [a, b]",
+        );
         return undefined;
       }
       return op === "In" ? { op: "in", key: k, values } : not({ op: "in", key: k, values });
     case "Exists":
     case "DoesNotExist":
       if (values.length > 0) {
-        diags.error(S_SELECTOR_VALUES, `operator ${op} takes no values`, (valuesNode ?? expr).span, "remove values");
+        diags.error(
+          S_SELECTOR_VALUES,
+          `operator ${op} takes no values`,
+          (valuesNode ?? expr).span,
+          "remove values",
+        );
         return undefined;
       }
       return op === "Exists" ? has(k) : not(has(k));

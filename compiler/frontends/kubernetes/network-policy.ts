@@ -38,7 +38,12 @@ export interface KubernetesPlacement {
 }
 
 /** Default placement: one tier, order 0. */
-export const DEFAULT_PLACEMENT: KubernetesPlacement = { tier: 0, tierName: "default", order: 0, weave: false };
+export const DEFAULT_PLACEMENT: KubernetesPlacement = {
+  tier: 0,
+  tierName: "default",
+  order: 0,
+  weave: false,
+};
 
 const PROTOCOLS: Readonly<Record<string, number>> = { TCP: PROTO_TCP, UDP: PROTO_UDP, SCTP: PROTO_SCTP };
 
@@ -56,7 +61,12 @@ function checkFields(map: LMap, allowed: readonly string[], where: string, ctx: 
   for (const [k, { keySpan }] of map.entries) {
     if (!allowed.includes(k)) {
       const near = allowed.find((a) => a.toLowerCase() === k.toLowerCase());
-      ctx.diags.error("S2001", `unknown field '${k}' in ${where}`, keySpan, near ? `did you mean '${near}'?` : `allowed: ${allowed.join(", ")}`);
+      ctx.diags.error(
+        "S2001",
+        `unknown field '${k}' in ${where}`,
+        keySpan,
+        near ? `did you mean '${near}'?` : `allowed: ${allowed.join(", ")}`,
+      );
     }
   }
 }
@@ -78,7 +88,10 @@ function asSeq(n: LNode | undefined, what: string, ctx: Ctx): readonly LNode[] {
 
 /** Namespace selector over the namespace meta labels; it only ever matches pods (which have a namespace). */
 function namespaceSelector(node: LNode, ctx: Ctx): Selector {
-  return and(has(LBL_NAMESPACE), parseLabelSelector(node, ctx.diags, (k) => NS_LABEL_PREFIX + k));
+  return and(
+    has(LBL_NAMESPACE),
+    parseLabelSelector(node, ctx.diags, (k) => NS_LABEL_PREFIX + k),
+  );
 }
 
 function parsePeer(node: LNode, policyNs: string, ctx: Ctx): Peer | undefined {
@@ -92,13 +105,23 @@ function parsePeer(node: LNode, policyNs: string, ctx: Ctx): Peer | undefined {
   const ip = node.entries.get("ipBlock")?.value;
   if (ip !== undefined) {
     if (pod !== undefined || ns !== undefined) {
-      ctx.diags.error("S3001", "ipBlock cannot be combined with podSelector or namespaceSelector in one peer", node.span, "split it into two peers (list items)");
+      ctx.diags.error(
+        "S3001",
+        "ipBlock cannot be combined with podSelector or namespaceSelector in one peer",
+        node.span,
+        "split it into two peers (list items)",
+      );
       return undefined;
     }
     return parseIpBlock(ip, ctx);
   }
   if (pod === undefined && ns === undefined) {
-    ctx.diags.error("S3006", "a peer needs podSelector, namespaceSelector or ipBlock", node.span, "to allow everything, leave out 'from'/'to' instead");
+    ctx.diags.error(
+      "S3006",
+      "a peer needs podSelector, namespaceSelector or ipBlock",
+      node.span,
+      "to allow everything, leave out 'from'/'to' instead",
+    );
     return undefined;
   }
   const podSel = pod === undefined ? and() : parseLabelSelector(pod, ctx.diags);
@@ -114,7 +137,12 @@ function parseIpBlock(node: LNode, ctx: Ctx): Peer | undefined {
   checkFields(node, ["cidr", "except"], "ipBlock", ctx);
   const cidrNode = node.entries.get("cidr")?.value;
   if (cidrNode?.kind !== "scalar" || typeof cidrNode.value !== "string") {
-    ctx.diags.error("S3003", "ipBlock needs a cidr string", cidrNode?.span ?? node.span, "add cidr: 10.0.0.0/8");
+    ctx.diags.error(
+      "S3003",
+      "ipBlock needs a cidr string",
+      cidrNode?.span ?? node.span,
+      "add cidr: 10.0.0.0/8",
+    );
     return undefined;
   }
   const cidr = parsePrefix(cidrNode.value);
@@ -132,9 +160,13 @@ function parseIpBlock(node: LNode, ctx: Ctx): Peer | undefined {
     if (typeof p === "string") {
       ctx.diags.error("S3003", `invalid except: ${p}`, e.span);
     } else if (p.family !== cidr.family || !prefixContains(cidr, p) || p.len === cidr.len) {
-      ctx.diags.error("S3003", `except ${e.value} must be strictly inside cidr ${cidrNode.value}`, e.span, "remove it or widen the cidr", [
-        { message: "the cidr", span: cidrNode.span },
-      ]);
+      ctx.diags.error(
+        "S3003",
+        `except ${e.value} must be strictly inside cidr ${cidrNode.value}`,
+        e.span,
+        "remove it or widen the cidr",
+        [{ message: "the cidr", span: cidrNode.span }],
+      );
     } else {
       except.push(e.value);
     }
@@ -153,7 +185,12 @@ function parsePort(node: LNode, ctx: Ctx): PortMatch | undefined {
   if (!isNull(protoNode)) {
     const p = protoNode!.kind === "scalar" ? PROTOCOLS[String(protoNode!.value)] : undefined;
     if (p === undefined) {
-      ctx.diags.error("S3004", `protocol must be TCP, UDP or SCTP`, protoNode!.span, "protocol names are upper case");
+      ctx.diags.error(
+        "S3004",
+        `protocol must be TCP, UDP or SCTP`,
+        protoNode!.span,
+        "protocol names are upper case",
+      );
       return undefined;
     }
     protocol = p;
@@ -162,7 +199,12 @@ function parsePort(node: LNode, ctx: Ctx): PortMatch | undefined {
   const endNode = node.entries.get("endPort")?.value;
   if (isNull(portNode)) {
     if (!isNull(endNode)) {
-      ctx.diags.error("S3002", "endPort needs a numeric port", endNode!.span, "add port: <first port of the range>");
+      ctx.diags.error(
+        "S3002",
+        "endPort needs a numeric port",
+        endNode!.span,
+        "add port: <first port of the range>",
+      );
       return undefined;
     }
     return { protocol, ranges: [], span: node.span };
@@ -170,15 +212,31 @@ function parsePort(node: LNode, ctx: Ctx): PortMatch | undefined {
   const pv = portNode!.kind === "scalar" ? portNode!.value : undefined;
   if (typeof pv === "string" && !/^\d+$/.test(pv)) {
     if (!isSvcName(pv)) {
-      ctx.diags.error("S3007", `'${pv}' is not a valid port name`, portNode!.span, "port names are 1-15 lower-case letters, digits and single hyphens, with at least one letter");
+      ctx.diags.error(
+        "S3007",
+        `'${pv}' is not a valid port name`,
+        portNode!.span,
+        "port names are 1-15 lower-case letters, digits and single hyphens, with at least one letter",
+      );
       return undefined;
     }
     if (!isNull(endNode)) {
-      ctx.diags.error("S3002", "endPort cannot be used with a named port", endNode!.span, "use a numeric port");
+      ctx.diags.error(
+        "S3002",
+        "endPort cannot be used with a named port",
+        endNode!.span,
+        "use a numeric port",
+      );
       return undefined;
     }
     if (ctx.placement.weave) {
-      ctx.diags.warn("W3101", "weave-named-port", `weave-npc rejects policies with named ports and leaves their pods unprotected (fail-open)`, portNode!.span, "use the numeric port when migrating to or from Weave Net");
+      ctx.diags.warn(
+        "W3101",
+        "weave-named-port",
+        `weave-npc rejects policies with named ports and leaves their pods unprotected (fail-open)`,
+        portNode!.span,
+        "use the numeric port when migrating to or from Weave Net",
+      );
     }
     return { protocol, ranges: [], named: pv, span: node.span };
   }
@@ -196,14 +254,24 @@ function parsePort(node: LNode, ctx: Ctx): PortMatch | undefined {
     }
     end = ev;
     if (ctx.placement.weave && end !== port) {
-      ctx.diags.warn("W3102", "weave-end-port", `weave-npc ignores endPort and allows only port ${port}`, endNode!.span);
+      ctx.diags.warn(
+        "W3102",
+        "weave-end-port",
+        `weave-npc ignores endPort and allows only port ${port}`,
+        endNode!.span,
+      );
     }
   }
   return { protocol, ranges: [[port, end]], span: node.span };
 }
 
 /** Compile one NetworkPolicy object into IR entries (appended to `out`). */
-export function compileNetworkPolicy(obj: KubeObject, diags: Diagnostics, out: PolicyEntry[], placement: KubernetesPlacement = DEFAULT_PLACEMENT): void {
+export function compileNetworkPolicy(
+  obj: KubeObject,
+  diags: Diagnostics,
+  out: PolicyEntry[],
+  placement: KubernetesPlacement = DEFAULT_PLACEMENT,
+): void {
   const ctx: Ctx = { diags, placement };
   const node = obj.node;
   const meta = node.entries.get("metadata")?.value;
@@ -241,18 +309,38 @@ export function compileNetworkPolicy(obj: KubeObject, diags: Diagnostics, out: P
       }
     }
   }
-  const base = { dialect: "kubernetes" as const, kind: "NetworkPolicy", namespace, name, policySpan: node.span };
+  const base = {
+    dialect: "kubernetes" as const,
+    kind: "NetworkPolicy",
+    namespace,
+    name,
+    policySpan: node.span,
+  };
   const place = { tier: placement.tier, tierName: placement.tierName, order: placement.order };
   for (const direction of ["ingress", "egress"] as const) {
     if (!types.has(direction)) {
       continue;
     }
-    out.push({ type: "select", origin: { ...base, ruleIndex: -1, span: (podSelectorNode ?? node).span }, ...place, subject, direction, defaultDeny: true });
+    out.push({
+      type: "select",
+      origin: { ...base, ruleIndex: -1, span: (podSelectorNode ?? node).span },
+      ...place,
+      subject,
+      direction,
+      defaultDeny: true,
+    });
     const rules = asSeq(direction === "ingress" ? ingress : egress, direction, ctx);
     rules.forEach((rule, ruleIndex) => {
       const entry = compileRule(rule, direction, namespace, ctx);
       if (entry !== undefined) {
-        out.push({ type: "rule", origin: { ...base, ruleIndex, span: rule.span }, ...place, subject, direction, ...entry });
+        out.push({
+          type: "rule",
+          origin: { ...base, ruleIndex, span: rule.span },
+          ...place,
+          subject,
+          direction,
+          ...entry,
+        });
       }
     });
   }
@@ -295,7 +383,13 @@ function compileRule(
   if (portNodes.length > 0 && ports.length === 0) {
     return undefined;
   }
-  return { peers: peerNodes.length === 0 ? [{ kind: "any" }] : peers, notPeers: [], ports, notPorts: [], verdict: "allow" };
+  return {
+    peers: peerNodes.length === 0 ? [{ kind: "any" }] : peers,
+    notPeers: [],
+    ports,
+    notPorts: [],
+    verdict: "allow",
+  };
 }
 
 /** The span to blame for a policy-wide problem. */
