@@ -137,9 +137,8 @@ export function buildModel(
   const selectorIdentities = (sel: Selector): readonly number[] => {
     let ids = selectorCache.get(sel);
     if (ids === undefined) {
-      ids = identities
-        .filter((i) => i.kind !== "cidr" && matches(sel, labelsById.get(i.id)!))
-        .map((i) => i.id);
+      // CIDR identities take part: they carry reserved:world, which Cilium's world entity selects.
+      ids = identities.filter((i) => matches(sel, labelsById.get(i.id)!)).map((i) => i.id);
       selectorCache.set(sel, ids);
     }
     return ids;
