@@ -22,7 +22,7 @@ import {
   F_SRC_PORT,
 } from "../runtime/context.js";
 import { parsePacket } from "../runtime/packet/parse.js";
-import { tcpPkt, vxlan } from "../test/helpers/packets.js";
+import { tcpPkt, vxlan } from "../runtime/packet/craft.js";
 
 /** Frames per batch: enough variety to defeat trivial caching, small enough to stay in L1/L2. */
 const BATCH = 1024;

@@ -7,6 +7,10 @@ import pc from "picocolors";
 import { runClassBench } from "../../bench/classbench.js";
 import type { ClassBenchResult } from "../../bench/classbench.js";
 import { machineFacts } from "../../bench/harness.js";
+import { runPipeline, tcpBatch } from "../../bench/pipeline.js";
+import type { PipelineResult } from "../../bench/pipeline.js";
+import { existsSync } from "node:fs";
+import { repoPath } from "../paths.js";
 import type { CliContext } from "../context.js";
 import type { TableAlgorithm } from "../../runtime/program.js";
 
@@ -33,6 +37,48 @@ export function formatClassBench(r: ClassBenchResult): string {
     lines.push(pc.red(`  mismatch   trace line ${x.line}: expected rule ${x.expected}, got ${x.got}`));
   }
   return lines.join("\n") + "\n";
+}
+
+/** Human-readable pipeline results. */
+function formatPipeline(rows: readonly (PipelineResult & { family: string })[]): string {
+  const m = machineFacts();
+  const lines = [
+    "Packet path (interpreter): parse only vs parse + conntrack + program (pass-through), one core",
+    "  frame           flows     parse Mpps   pipeline Mpps   pipeline/parse",
+    ...rows.map(
+      (r) =>
+        `  ${`${r.frameBytes} B ${r.family}/TCP`.padEnd(15)} ${String(r.flows).padStart(6)}   ${r.parseMpps.toFixed(2).padStart(10)}   ${r.pipelineMpps.toFixed(2).padStart(13)}   ${r.ratio.toFixed(2).padStart(14)}`,
+    ),
+    pc.dim(`  machine: ${m.cpu}, ${m.cores} cores, node ${m.node}`),
+  ];
+  return lines.join("\n") + "\n";
+}
+
+/** The packet-path scenarios: 64-byte IPv4 at 10k and 100k flows, 78-byte IPv6 at 10k. */
+function pipelineScenarios(): (PipelineResult & { family: string })[] {
+  return (
+    [
+      [10_000, false],
+      [100_000, false],
+      [10_000, true],
+    ] as const
+  ).map(([flows, v6]) => ({
+    ...runPipeline(tcpBatch(Math.max(flows, 65_536), flows, v6), flows),
+    family: v6 ? "IPv6" : "IPv4",
+  }));
+}
+
+/** ClassBench sets run by `bench all`: the corpus's Song sets when present, else the bundled sample. */
+function classbenchSets(): [string, string][] {
+  const corpus = repoPath("../shared/corpus/classbench/");
+  const sets = ["song_acl1_100", "song_fw1_1K", "song_ipc1_10K"].map(
+    (n) => [`${corpus}${n}`, `${corpus}${n}_trace`] as [string, string],
+  );
+  if (sets.every(([r, t]) => existsSync(r) && existsSync(t))) {
+    return sets;
+  }
+  const sample = repoPath("policies/classbench/");
+  return [[`${sample}sample_acl`, `${sample}sample_acl_trace`]];
 }
 
 /** Register `sluice bench`. */

@@ -5,20 +5,11 @@
  * the engine, and print agreement and packets per second.
  */
 
-import { fileURLToPath } from "node:url";
 import type { Command } from "commander";
 import { runClassBench } from "../../bench/classbench.js";
 import type { CliContext } from "../context.js";
 import { formatClassBench } from "./bench.js";
-
-/** The repository's policies/ folder, from either the source tree or dist/. */
-function policiesDir(): string {
-  const here = fileURLToPath(import.meta.url);
-  const root = here.includes("/dist/")
-    ? here.slice(0, here.lastIndexOf("/dist/"))
-    : here.slice(0, here.lastIndexOf("/cli/"));
-  return `${root}/policies`;
-}
+import { repoPath } from "../paths.js";
 
 /** Register `sluice demo`. */
 export function registerDemo(program: Command, cli: CliContext): void {
@@ -26,7 +17,7 @@ export function registerDemo(program: Command, cli: CliContext): void {
     .command("demo")
     .description("run the bundled example (what `npm start` does)")
     .action(() => {
-      const dir = `${policiesDir()}/classbench`;
+      const dir = repoPath("policies/classbench");
       cli.stdout(`Compiling ${dir}/sample_acl and classifying its trace...\n`);
       const r = runClassBench(`${dir}/sample_acl`, `${dir}/sample_acl_trace`);
       cli.stdout(formatClassBench(r));
