@@ -127,4 +127,35 @@ export function registerBench(program: Command, cli: CliContext): void {
         cli.exitCode = r.mismatches === 0 ? 0 : 1;
       },
     );
+  bench
+    .command("pipeline")
+    .description(
+      "packet path: parse only, and parse + conntrack + program, 64-byte IPv4 and 78-byte IPv6 frames",
+    )
+    .option("--json", "print JSON")
+    .action((opts: { json?: boolean }) => {
+      const rows = pipelineScenarios();
+      cli.stdout(
+        opts.json === true
+          ? JSON.stringify({ pipeline: rows, machine: machineFacts() }) + "\n"
+          : formatPipeline(rows),
+      );
+    });
+  bench
+    .command("all")
+    .description("every scenario (what npm run bench runs)")
+    .option("--json", "print JSON")
+    .action((opts: { json?: boolean }) => {
+      const rows = pipelineScenarios();
+      const cb = classbenchSets().map(([r, t]) => runClassBench(r, t));
+      if (opts.json === true) {
+        cli.stdout(JSON.stringify({ pipeline: rows, classbench: cb, machine: machineFacts() }) + "\n");
+      } else {
+        cli.stdout(formatPipeline(rows));
+        for (const r of cb) {
+          cli.stdout(formatClassBench(r));
+        }
+      }
+      cli.exitCode = cb.every((r) => r.mismatches === 0) ? 0 : 1;
+    });
 }
