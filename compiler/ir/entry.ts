@@ -10,6 +10,7 @@
  */
 
 import type { Span } from "../diagnostics/source.js";
+import type { L7Rules } from "./l7.js";
 import type { Selector } from "./selector.js";
 
 /** Traffic direction, from the subject endpoint's point of view. */
@@ -95,6 +96,8 @@ export interface RuleEntry {
   readonly notPorts: readonly PortMatch[];
   /** What a match means. */
   readonly verdict: RuleVerdict;
+  /** L7 rules a proxy applies to what this rule allows (Cilium `toPorts[].rules`); absent = none. */
+  readonly l7?: L7Rules;
 }
 
 /** A policy selecting its subjects for a direction. */

@@ -40,19 +40,20 @@ const LIST_PREFIXES = 4;
 /** Distinct prefixes from which the first level takes 16 bits (256 KiB) instead of 8 (1 KiB). */
 const WIDE_ROOT_PREFIXES = 1024;
 /**
- * Trie size limit in words (64 MiB), plus 256 words per prefix. Nested prefixes at every 8 bits of a
- * 128-bit key can make a trie node per level; the limit turns such a set into a build error (the
- * selector then uses the classifier) instead of an unbounded allocation.
+ * Trie size limit: 16 MiB plus 256 bytes per prefix (a 900K-prefix IPv4 table needs about a third
+ * of that). Nested prefixes at every 8 bits of a 128-bit key can make a trie node per level; the
+ * limit turns such a set into a build error (the selector then uses the classifier) instead of an
+ * unbounded allocation.
  */
-const MAX_TRIE_WORDS = 1 << 24;
-const TRIE_WORDS_PER_PREFIX = 256;
+const MAX_TRIE_WORDS = 1 << 22;
+const TRIE_WORDS_PER_PREFIX = 64;
 
 /** A distinct prefix of the concatenated key: its words, length in bits, best entry and rank. */
 interface Prefix {
   readonly words: Uint32Array;
   readonly bits: number;
-  entry: number;
-  rank: number;
+  readonly entry: number;
+  readonly rank: number;
 }
 
 /** Result reference for `entry` (NO_ENTRY encodes as 0). */

@@ -95,7 +95,7 @@ function tshark(file: string): Record<(typeof FIELDS)[number], string[]>[] {
     .map((line) => {
       const cols = line.split("|");
       return Object.fromEntries(
-        FIELDS.map((f, i) => [f, cols[i] === undefined || cols[i] === "" ? [] : cols[i]!.split(",")]),
+        FIELDS.map((f, i) => [f, cols[i] === undefined || cols[i] === "" ? [] : cols[i].split(",")]),
       ) as Record<(typeof FIELDS)[number], string[]>;
     });
 }

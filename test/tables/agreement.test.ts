@@ -80,7 +80,7 @@ describe("every structure agrees with the linear scan", () => {
     );
   });
 
-  it("classifier with tiny leaves and budget, on bigger tables", () => {
+  it("classifier with tiny leaves, tiny budgets and forced partitions, on bigger tables", () => {
     fc.assert(
       fc.property(tableArb(4, 150, 30), recipesArb, (table, recipes) => {
         expectAgree(table, recipes, [
@@ -88,6 +88,7 @@ describe("every structure agrees with the linear scan", () => {
           buildClassifier(table, { leafRules: 1 }),
           buildClassifier(table, { leafRules: 2, budgetCopies: 1, budgetFixed: 0 }),
           buildClassifier(table, { leafRules: 1, maxTrees: 1, spaceFactor: 64 }),
+          buildClassifier(table, { partitionMinRules: 4, maxTrees: 4, smallFraction: 1 / 16 }),
         ]);
       }),
       { numRuns: 150 },

@@ -1,3 +1,5 @@
+// The classifier on hand-made tables (5-tuple ACLs, ties, unsigned ranges, non-range ternary masks,
+// IPv6 fields, several trees) with expectations from the definition, and its size bounds.
 import { describe, expect, it } from "vitest";
 
 import {

@@ -1,3 +1,5 @@
+// The exact-match hash: hits, misses, duplicate keys resolved by priority then index, 4-word keys,
+// dense colliding keys, and refusal of non-exact tables.
 import { describe, expect, it } from "vitest";
 
 import { MATCH_EXACT, MATCH_RANGE } from "../../runtime/bytecode/bundle.js";

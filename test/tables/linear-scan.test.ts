@@ -1,3 +1,5 @@
+// The linear scan against hand-written expectations from the definition in lookup.ts, and against an
+// independent naive reading of that definition on random tables.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 

@@ -1,3 +1,5 @@
+// The LPM trie on IPv4 and IPv6 (/0 to /32 and /128, word boundaries, IPv4-mapped), dense and sparse
+// sets, exact fields in front of the prefix, and refusal of priorities that contradict "longest wins".
 import { describe, expect, it } from "vitest";
 
 import { MATCH_EXACT, MATCH_LPM, MATCH_RANGE } from "../../runtime/bytecode/bundle.js";

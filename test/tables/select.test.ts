@@ -1,3 +1,4 @@
+// What "auto" picks for each kind of table, and which forced algorithms build or throw.
 import { describe, expect, it } from "vitest";
 
 import {
