@@ -20,3 +20,4 @@ export {
   parseTrace as parseClassBenchTrace,
 } from "./classbench/parse.js";
 export { compileClassBench } from "./classbench/compile.js";
+export * as calico from "./frontends/calico/selector/index.js";
