@@ -29,6 +29,13 @@ export interface IdentityMetadata {
   readonly labels: Readonly<Record<string, string>>;
 }
 
+/** One policy table: which tier of which direction it evaluates. */
+export interface PolicyTableMetadata {
+  readonly table: number;
+  readonly tier: number;
+  readonly tierName: string;
+}
+
 /** The metadata document. */
 export interface BundleMetadata {
   readonly version: 1;
@@ -40,8 +47,13 @@ export interface BundleMetadata {
   readonly identities: readonly IdentityMetadata[];
   /** ipBlocks per direction (each "cidr except..." as one string), for External range partitions. */
   readonly ipBlocks: { readonly ingress: readonly string[]; readonly egress: readonly string[] };
-  /** Table indexes by role. */
+  /** Table indexes by role (ipcacheSrc, ipcacheDst). */
   readonly tables: Readonly<Record<string, number>>;
+  /** Policy tables per direction, in tier order. */
+  readonly policyTables: {
+    readonly ingress: readonly PolicyTableMetadata[];
+    readonly egress: readonly PolicyTableMetadata[];
+  };
 }
 
 /** The bundle's metadata, or undefined when it has none or it does not parse. */

@@ -21,7 +21,7 @@ import { F_SRC_IP6, createContext } from "../../runtime/context.js";
 import { readMetadata } from "../../runtime/metadata.js";
 import type { BundleMetadata, EndpointMetadata } from "../../runtime/metadata.js";
 import { buildTableLookup } from "../../runtime/tables/select.js";
-import { ACT_ALLOW, IPC_IDENTITY } from "../lower/actions.js";
+import { ACT_ALLOW, ACT_PASS, IPC_IDENTITY } from "../lower/actions.js";
 import { formatIp, parseIp, parsePrefix, prefixMask, toWords } from "../net/ip.js";
 import {
   CONN_PROTOCOLS,
@@ -53,62 +53,70 @@ interface MatrixPeer {
   readonly external: boolean;
 }
 
-/** Allowed set of one stage: rows of `table` with this group and a peer identity the row matches. */
-export function stageConns(table: TableDef, group: number, peerIdentity: number): ConnSet {
+/**
+ * Allowed set of one stage: the tier tables in order; in each, the rows for this group and a peer
+ * identity the row matches, best first. A row decides the part of the still-open space it covers:
+ * allow adds it to the result, deny drops it, pass hands it to the next tier; what no row covers goes
+ * on to the next tier too, and what is still open after the last tier is allowed.
+ */
+export function stageConns(tables: readonly TableDef[], group: number, peerIdentity: number): ConnSet {
   if (group === 0) {
     return fullConnSet();
   }
-  const stride = entryStride(table);
-  const act = actionOffset(table);
-  const rows: number[] = [];
-  for (let e = 0; e < table.entryCount; e++) {
-    const base = e * stride;
-    if (table.entries[base + keyDataOffset(table, 0)] !== group) {
-      continue;
-    }
-    const pv = table.entries[base + keyDataOffset(table, 1)]!;
-    const pm = table.entries[base + keyDataOffset(table, 1) + 1]!;
-    if ((peerIdentity & pm) >>> 0 !== pv) {
-      continue;
-    }
-    rows.push(e);
-  }
-  rows.sort((a, b) => table.entries[a * stride]! - table.entries[b * stride]! || a - b);
-  const undecided = fullConnSet();
+  const open = fullConnSet();
   const allowed = emptyConnSet();
-  for (const e of rows) {
-    const base = e * stride;
-    const k = (i: number): number => table.entries[base + keyDataOffset(table, i)]!;
-    const kMask = (i: number): number => table.entries[base + keyDataOffset(table, i) + 1]!;
-    // ICMP type/code rows only match ICMP packets (whose ports are 0): they never cover TCP/UDP/SCTP
-    // unless their constraint admits the 0 a TCP packet carries in those fields.
-    if (table.keys[4]!.kind === MATCH_TERNARY && ((0 & kMask(4)) !== k(4) || (0 & kMask(5)) !== k(5))) {
-      continue;
+  for (const table of tables) {
+    const passed = emptyConnSet();
+    const stride = entryStride(table);
+    const act = actionOffset(table);
+    const rows: number[] = [];
+    for (let e = 0; e < table.entryCount; e++) {
+      const base = e * stride;
+      const pv = table.entries[base + keyDataOffset(table, 1)]!;
+      const pm = table.entries[base + keyDataOffset(table, 1) + 1]!;
+      if (table.entries[base + keyDataOffset(table, 0)] === group && (peerIdentity & pm) >>> 0 === pv) {
+        rows.push(e);
+      }
     }
-    // A range key stores lo then hi.
-    const lo = Math.max(1, k(3));
-    const hi = Math.min(65535, kMask(3));
-    if (lo > hi) {
-      continue;
+    rows.sort((a, b) => table.entries[a * stride]! - table.entries[b * stride]! || a - b);
+    for (const e of rows) {
+      const base = e * stride;
+      const k = (i: number): number => table.entries[base + keyDataOffset(table, i)]!;
+      const kMask = (i: number): number => table.entries[base + keyDataOffset(table, i) + 1]!;
+      // ICMP type/code rows match TCP/UDP/SCTP packets only if they admit the 0 those carry there.
+      if (table.keys[4]!.kind === MATCH_TERNARY && ((0 & kMask(4)) !== k(4) || (0 & kMask(5)) !== k(5))) {
+        continue;
+      }
+      // A range key stores lo then hi.
+      const lo = Math.max(1, k(3));
+      const hi = Math.min(65535, kMask(3));
+      if (lo > hi) {
+        continue;
+      }
+      const verdict = table.entries[base + act + ACTION_VERDICT]!;
+      for (const { proto } of CONN_PROTOCOLS) {
+        if ((proto & kMask(2)) >>> 0 !== k(2)) {
+          continue;
+        }
+        const here = open.get(proto)!;
+        const decided = clip(here, lo, hi);
+        if (decided.length === 0) {
+          continue;
+        }
+        open.set(proto, subtract(here, lo, hi));
+        if (verdict === ACT_ALLOW) {
+          allowed.set(proto, union(allowed.get(proto)!, decided));
+        } else if (verdict === ACT_PASS) {
+          passed.set(proto, union(passed.get(proto)!, decided));
+        }
+      }
     }
-    const verdict = table.entries[base + act + ACTION_VERDICT]!;
     for (const { proto } of CONN_PROTOCOLS) {
-      if ((proto & kMask(2)) >>> 0 !== k(2)) {
-        continue;
-      }
-      const open = undecided.get(proto)!;
-      const decided = clip(open, lo, hi);
-      if (decided.length === 0) {
-        continue;
-      }
-      undecided.set(proto, subtract(open, lo, hi));
-      if (verdict === ACT_ALLOW) {
-        allowed.set(proto, union(allowed.get(proto)!, decided));
-      }
+      open.set(proto, union(open.get(proto)!, passed.get(proto)!));
     }
   }
   for (const { proto } of CONN_PROTOCOLS) {
-    allowed.set(proto, union(allowed.get(proto)!, undecided.get(proto)!));
+    allowed.set(proto, union(allowed.get(proto)!, open.get(proto)!));
   }
   return allowed;
 }
@@ -160,8 +168,8 @@ export function connlist(bundle: Bundle): ConnLine[] {
     throw new Error("the bundle has no metadata (was it compiled from policies by sluice compile?)");
   }
   const ipcache = bundle.tables[meta.tables.ipcacheSrc!]!;
-  const ingressTable = bundle.tables[meta.tables.ingress!]!;
-  const egressTable = bundle.tables[meta.tables.egress!]!;
+  const ingressTables = meta.policyTables.ingress.map((t) => bundle.tables[t.table]!);
+  const egressTables = meta.policyTables.egress.map((t) => bundle.tables[t.table]!);
   const lookup = buildTableLookup(ipcache);
   const ctx = createContext();
   const taken = new Set(meta.endpoints.flatMap((ep) => ep.ips.map((ip) => parseIp(ip)!.addr)));
@@ -194,8 +202,8 @@ export function connlist(bundle: Bundle): ConnLine[] {
       if (s.name === d.name || (s.external && d.external)) {
         continue;
       }
-      const eg = s.external ? fullConnSet() : stageConns(egressTable, s.egressGroup, d.identity);
-      const ig = d.external ? fullConnSet() : stageConns(ingressTable, d.ingressGroup, s.identity);
+      const eg = s.external ? fullConnSet() : stageConns(egressTables, s.egressGroup, d.identity);
+      const ig = d.external ? fullConnSet() : stageConns(ingressTables, d.ingressGroup, s.identity);
       const conns = intersectConns(eg, ig);
       if (!isEmptyConns(conns)) {
         lines.push({ src: s.name, dst: d.name, conns });

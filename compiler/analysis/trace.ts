@@ -17,9 +17,16 @@ import { actionOffset, entryStride } from "../../runtime/bytecode/bundle.js";
 import { Engine } from "../../runtime/engine/engine.js";
 import type { PacketResult } from "../../runtime/engine/engine.js";
 import { readMetadata } from "../../runtime/metadata.js";
-import type { BundleMetadata, EndpointMetadata } from "../../runtime/metadata.js";
+import type { BundleMetadata, EndpointMetadata, PolicyTableMetadata } from "../../runtime/metadata.js";
 import { icmp6Pkt, icmpPkt, sctpPkt, tcpPkt, udpPkt } from "../../runtime/packet/craft.js";
-import { ACTION_NAMES, IPC_EGRESS_GROUP, IPC_IDENTITY, IPC_INGRESS_GROUP } from "../lower/actions.js";
+import {
+  ACTION_NAMES,
+  ACT_ALLOW,
+  ACT_PASS,
+  IPC_EGRESS_GROUP,
+  IPC_IDENTITY,
+  IPC_INGRESS_GROUP,
+} from "../lower/actions.js";
 import { matchingRows } from "./table-rows.js";
 
 /** What to trace. */
@@ -228,24 +235,13 @@ export function trace(bytes: Uint8Array, q: TraceQuery): TraceResult {
       : t.entries[e * entryStride(t) + actionOffset(t) + ACTION_DATA0 + w]!;
   };
   const direction = (
-    table: number,
+    tables: readonly PolicyTableMetadata[],
     groupWord: number,
     ipcacheTable: number,
     peerTable: number,
     who: TracePeer,
     dir: string,
   ): DirectionTrace => {
-    const group = ipcData(ipcacheTable, groupWord);
-    let ctx = seen.get(table);
-    if (ctx === undefined && group !== 0) {
-      // The program stopped before this lookup (the other direction denied): rebuild its key.
-      const any = [...seen.values()][0];
-      if (any !== undefined) {
-        ctx = any.slice();
-        ctx[F_META0] = group;
-        ctx[F_META0 + 1] = ipcData(peerTable, IPC_IDENTITY);
-      }
-    }
     if (who.endpoint === undefined) {
       return {
         decision: "allowed",
@@ -253,37 +249,54 @@ export function trace(bytes: Uint8Array, q: TraceQuery): TraceResult {
         rules: [],
       };
     }
-    if (group === 0 || ctx === undefined) {
+    const group = ipcData(ipcacheTable, groupWord);
+    if (group === 0) {
       return {
         decision: "allowed",
         default: `no policy selects ${who.endpoint} for ${dir}: allowed by default`,
         rules: [],
       };
     }
-    const t = bundle.tables[table]!;
-    const rows = matchingRows(t, ctx);
-    const act = actionOffset(t);
-    const stride = entryStride(t);
-    const rules = rows.map((e, i) =>
-      hitOf(
-        bundle,
-        t.entries[e * stride + act + ACTION_RULE_ID]!,
-        t.entries[e * stride + act + ACTION_VERDICT]!,
-        i === 0,
-      ),
-    );
-    if (rules.length === 0) {
+    // The key every tier table of this direction is looked up with. When the program stopped before
+    // these lookups (the other direction denied), rebuild it from another lookup's context.
+    const any = [...seen.values()][0]!;
+    const ctx = any.slice();
+    ctx[F_META0] = group;
+    ctx[F_META0 + 1] = ipcData(peerTable, IPC_IDENTITY);
+    const rules: RuleHit[] = [];
+    let decision: "allowed" | "denied" | undefined;
+    for (const { table } of tables) {
+      const t = bundle.tables[table]!;
+      const act = actionOffset(t);
+      const stride = entryStride(t);
+      const rows = matchingRows(t, ctx);
+      rows.forEach((e, i) => {
+        const action = t.entries[e * stride + act + ACTION_VERDICT]!;
+        const decides = decision === undefined && i === 0;
+        rules.push(
+          hitOf(
+            bundle,
+            t.entries[e * stride + act + ACTION_RULE_ID]!,
+            action,
+            decides && action !== ACT_PASS,
+          ),
+        );
+        if (decides && action !== ACT_PASS) {
+          decision = action === ACT_ALLOW ? "allowed" : "denied";
+        }
+      });
+    }
+    if (decision === undefined) {
       return {
         decision: "allowed",
-        default: `policies select ${who.endpoint} for ${dir}, but none denies by default: allowed`,
+        default: `policies select ${who.endpoint} for ${dir}, but no rule decided and nothing denies by default: allowed`,
         rules,
       };
     }
-    const best = rules[0]!;
-    return { decision: best.action === "allow" ? "allowed" : "denied", rules };
+    return { decision, rules };
   };
   const egress = direction(
-    meta.tables.egress!,
+    meta.policyTables.egress,
     IPC_EGRESS_GROUP,
     meta.tables.ipcacheSrc!,
     meta.tables.ipcacheDst!,
@@ -291,7 +304,7 @@ export function trace(bytes: Uint8Array, q: TraceQuery): TraceResult {
     "egress",
   );
   const ingress = direction(
-    meta.tables.ingress!,
+    meta.policyTables.ingress,
     IPC_INGRESS_GROUP,
     meta.tables.ipcacheDst!,
     meta.tables.ipcacheSrc!,

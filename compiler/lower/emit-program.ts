@@ -48,23 +48,34 @@ import {
   VERDICT_DROPPED,
   VERDICT_FORWARDED,
 } from "../../runtime/verdict.js";
-import { ACT_ALLOW, IPC_EGRESS_GROUP, IPC_IDENTITY, IPC_INGRESS_GROUP, POL_REASON } from "./actions.js";
+import {
+  ACT_ALLOW,
+  ACT_PASS,
+  IPC_EGRESS_GROUP,
+  IPC_IDENTITY,
+  IPC_INGRESS_GROUP,
+  POL_REASON,
+} from "./actions.js";
 
-/** Table indexes the program uses. */
+/** Table indexes the program uses; policy tables per direction in tier order. */
 export interface ProgramTables {
   readonly ipcacheSrc: number;
   readonly ipcacheDst: number;
-  readonly egress: number;
-  readonly ingress: number;
+  readonly egress: readonly number[];
+  readonly ingress: readonly number[];
 }
 
 const META_GROUP = F_META0;
 const META_PEER = F_META0 + 1;
 
-/** Emit the policy stage for one direction; falls through when allowed. */
+/**
+ * Emit the policy stage for one direction; falls through when allowed. Tier tables run in order: a
+ * row's allow ends the stage, deny drops, pass (or no row: the tier does not apply) goes on to the next
+ * tier; after the last tier the packet is allowed (Kubernetes pods' namespace profile allows).
+ */
 function emitDirection(
   p: ProgramBuilder,
-  table: number,
+  tables: readonly number[],
   direction: string,
   group: number,
   peer: number,
@@ -75,35 +86,40 @@ function emitDirection(
   p.jeq(group, 0, done);
   p.stf(META_GROUP, group);
   p.stf(META_PEER, peer);
-  p.lookup(6, table);
-  p.note(`${direction}: no row means no rule applies and no default deny`);
-  p.jeq(6, NO_ENTRY, done);
-  p.hit(table, 6);
-  p.lda(13, 6, table, ACTION_RULE_ID);
-  p.lda(14, 6, table, ACTION_VERDICT);
-  const allowed = p.label(`${direction}_allowed`);
-  p.jeq(14, ACT_ALLOW, allowed);
-  p.note(`${direction}: denied; the row carries the drop reason`);
-  p.lda(1, 6, table, ACTION_DATA0 + POL_REASON);
-  const reasonSet = p.label(`${direction}_reason`);
-  p.jne(1, REASON_POLICY_DENIED, reasonSet);
-  p.ldf(6, F_FLAGS);
-  p.and(6, PKT_NONFIRST_FRAGMENT);
-  p.jeq(6, 0, reasonSet);
-  p.mov(1, REASON_IP_FRAGMENTATION_NOT_SUPPORTED);
-  p.bind(reasonSet);
-  p.movx(2, 13);
-  if (audit) {
-    p.note(`${direction}: audit mode, the drop is only recorded`);
-    p.mov(0, VERDICT_AUDIT);
-    p.mov(1, 0);
+  tables.forEach((table, k) => {
+    const next = p.label(`${direction}_tier${k}_next`);
+    p.lookup(6, table);
+    p.note(`${direction}: no row means this tier does not apply`);
+    p.jeq(6, NO_ENTRY, next);
+    p.hit(table, 6);
+    p.lda(13, 6, table, ACTION_RULE_ID);
+    p.lda(14, 6, table, ACTION_VERDICT);
+    const denied = p.label(`${direction}_tier${k}_denied`);
+    p.jeq(14, ACT_PASS, next);
+    p.jne(14, ACT_ALLOW, denied);
+    p.movx(12, 13);
+    p.ja(done);
+    p.bind(denied);
+    p.note(`${direction}: denied; the row carries the drop reason`);
+    p.lda(1, 6, table, ACTION_DATA0 + POL_REASON);
+    const reasonSet = p.label(`${direction}_tier${k}_reason`);
+    p.jne(1, REASON_POLICY_DENIED, reasonSet);
+    p.ldf(6, F_FLAGS);
+    p.and(6, PKT_NONFIRST_FRAGMENT);
+    p.jeq(6, 0, reasonSet);
+    p.mov(1, REASON_IP_FRAGMENTATION_NOT_SUPPORTED);
+    p.bind(reasonSet);
+    p.movx(2, 13);
+    if (audit) {
+      p.note(`${direction}: audit mode, the drop is only recorded`);
+      p.mov(0, VERDICT_AUDIT);
+      p.mov(1, 0);
+    } else {
+      p.mov(0, VERDICT_DROPPED);
+    }
     p.exit();
-  } else {
-    p.mov(0, VERDICT_DROPPED);
-    p.exit();
-  }
-  p.bind(allowed);
-  p.movx(12, 13);
+    p.bind(next);
+  });
   p.bind(done);
 }
 

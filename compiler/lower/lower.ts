@@ -6,12 +6,10 @@
  *       address (/32, /128) → its identity and subject groups; every CIDR a policy names → a CIDR
  *       identity; ::ffff:0:0/96 → world-ipv4, ::/0 → world-ipv6. Endpoint addresses live in the ipcache
  *       (rather than a second exact table) so each address costs one lookup.
- *   policy_egress / policy_ingress  key (subject group in META0: exact, peer identity in META1:
- *       ternary, protocol: ternary, destination port: range, ICMP type, ICMP code: ternary). One row per
- *       (group, rule, peer identity, port clause); selection rows (default deny) come last. The lookup
- *       cost does not grow with the number of rows: the runtime picks a classifier for these tables.
- * Priorities encode each dialect's precedence: Kubernetes allow rows 1 and default deny 2; Cilium
- * explicit deny 0, allow 1, default deny 2 (deny beats allow whatever the order).
+ *   policy_<direction>[_<tier>]  one per direction and tier (policy-tables.ts): key (subject group,
+ *       peer identity, protocol, destination port, ICMP type and code); priorities encode each
+ *       dialect's precedence. The lookup cost does not grow with the number of rows: the runtime picks
+ *       a classifier for these tables.
  *
  * The program (emit-program.ts) is the same for every policy set: parse check, conntrack, ipcache for
  * both addresses, egress at the source endpoint, ingress at the destination endpoint, commit.
@@ -20,49 +18,21 @@
 import type { Cluster } from "../cluster/model.js";
 import type { Diagnostics } from "../diagnostics/diagnostic.js";
 import { BundleBuilder } from "../bundle/bundle-builder.js";
-import type { TableBuilder } from "../bundle/bundle-builder.js";
-import type { Direction, PolicyEntry, PortMatch, RuleEntry } from "../ir/entry.js";
+import type { Direction, PolicyEntry } from "../ir/entry.js";
 import { IPV4_ALL, IPV6_ALL, formatIp, parsePrefix, toWords } from "../net/ip.js";
-import {
-  BUNDLE_FLAG_AUDIT,
-  MATCH_EXACT,
-  MATCH_LPM,
-  MATCH_RANGE,
-  MATCH_TERNARY,
-  SEC_METADATA,
-} from "../../runtime/bytecode/bundle.js";
+import { BUNDLE_FLAG_AUDIT, MATCH_LPM, SEC_METADATA } from "../../runtime/bytecode/bundle.js";
 import type { Bundle } from "../../runtime/bytecode/bundle.js";
-import {
-  F_DST_IP6,
-  F_DST_PORT,
-  F_ICMP_CODE,
-  F_ICMP_TYPE,
-  F_META0,
-  F_PROTO,
-  F_SRC_IP6,
-} from "../../runtime/context.js";
-import { REASON_POLICY_DENIED, REASON_POLICY_DENY } from "../../runtime/verdict.js";
-import {
-  ACT_ALLOW,
-  ACT_DENY,
-  ACT_LOG,
-  ACT_PASS,
-  IPC_WORDS,
-  POL_WORDS,
-  TABLE_EGRESS,
-  TABLE_INGRESS,
-  TABLE_IPCACHE_DST,
-  TABLE_IPCACHE_SRC,
-} from "./actions.js";
+import { F_DST_IP6, F_SRC_IP6 } from "../../runtime/context.js";
+import type { BundleMetadata } from "../../runtime/metadata.js";
+import { IPC_WORDS, TABLE_IPCACHE_DST, TABLE_IPCACHE_SRC } from "./actions.js";
 import { emitProgram } from "./emit-program.js";
 import { groupSubjects } from "./groups.js";
-import type { DirectionGroups, SubjectGroup } from "./groups.js";
+import type { DirectionGroups } from "./groups.js";
 import { ID_REMOTE_NODE, ID_WORLD_IPV4, ID_WORLD_IPV6 } from "./identities.js";
 import { encodeMetadata } from "./metadata.js";
-import type { BundleMetadata } from "../../runtime/metadata.js";
 import { buildModel } from "./model.js";
 import type { EvaluationModel, LoweringModel } from "./model.js";
-import { l4Keys, resolveNamedPort } from "./port-keys.js";
+import { emitPolicyTables } from "./policy-tables.js";
 
 /** Options of a lowering. */
 export interface LowerOptions {
@@ -81,157 +51,6 @@ export interface LowerOptions {
 /** Source-map rule id of IR entry `i`. */
 export function ruleIdOf(i: number): number {
   return i;
-}
-
-const POLICY_KEYS = [
-  { field: F_META0, words: 1, kind: MATCH_EXACT },
-  { field: F_META0 + 1, words: 1, kind: MATCH_TERNARY },
-  { field: F_PROTO, words: 1, kind: MATCH_TERNARY },
-  { field: F_DST_PORT, words: 1, kind: MATCH_RANGE },
-  { field: F_ICMP_TYPE, words: 1, kind: MATCH_TERNARY },
-  { field: F_ICMP_CODE, words: 1, kind: MATCH_TERNARY },
-] as const;
-
-/** Priority of a rule row under `model`. */
-function rulePriority(model: EvaluationModel, e: RuleEntry): number {
-  if (model === "cilium") {
-    return e.verdict === "deny" ? 0 : 1;
-  }
-  return 1;
-}
-
-const DEFAULT_DENY_PRIORITY = 2;
-
-function actionOf(e: RuleEntry): { verdict: number; reason: number } {
-  switch (e.verdict) {
-    case "allow":
-      return { verdict: ACT_ALLOW, reason: 0 };
-    case "deny":
-      return { verdict: ACT_DENY, reason: REASON_POLICY_DENY };
-    case "pass":
-      return { verdict: ACT_PASS, reason: 0 };
-    case "log":
-      return { verdict: ACT_LOG, reason: 0 };
-  }
-}
-
-/** Rows for one rule entry within one subject group. */
-function emitRuleRows(
-  table: TableBuilder,
-  model: LoweringModel,
-  evalModel: EvaluationModel,
-  group: SubjectGroup,
-  e: RuleEntry,
-  ruleId: number,
-  direction: Direction,
-): void {
-  const { verdict, reason } = actionOf(e);
-  const priority = rulePriority(evalModel, e);
-  const peerSets = e.peers.map((p) => model.peerIdentities(p));
-  const anyPeer = peerSets.includes("any");
-  const peerIds = anyPeer
-    ? []
-    : [...new Set(peerSets.flatMap((s) => (s === "any" ? [] : s)))].sort((a, b) => a - b);
-  const hasNamed = e.ports.some((c) => c.named !== undefined);
-  const emit = (
-    peer: number | "any",
-    ports: readonly PortMatch[],
-    resolve: (c: PortMatch) => readonly number[],
-  ): void => {
-    for (const k of l4Keys(ports, resolve)) {
-      table.add(
-        priority,
-        [
-          { exact: group.id },
-          peer === "any" ? { value: 0, mask: 0 } : { value: peer, mask: 0xffffffff },
-          { value: k.proto, mask: k.protoMask },
-          { lo: k.portLo, hi: k.portHi },
-          { value: k.icmpType, mask: k.icmpTypeMask },
-          { value: k.icmpCode, mask: k.icmpCodeMask },
-        ],
-        verdict,
-        ruleId,
-        0,
-        [reason],
-      );
-    }
-  };
-  if (!hasNamed || direction === "ingress") {
-    // Ingress: the destination is the subject; every group member resolves named ports alike.
-    const resolve = (c: PortMatch): readonly number[] =>
-      resolveNamedPort(c.named!, c.protocol, group.representative.pod.ports);
-    if (anyPeer) {
-      emit("any", e.ports, resolve);
-    } else {
-      for (const id of peerIds) {
-        emit(id, e.ports, resolve);
-      }
-    }
-    return;
-  }
-  // Egress with named ports: resolve on each destination identity's endpoints.
-  const ids = anyPeer ? [...model.endpointsByIdentity.keys()] : peerIds;
-  for (const id of ids) {
-    const eps = model.endpointsByIdentity.get(id) ?? [];
-    const resolve = (c: PortMatch): readonly number[] => [
-      ...new Set(eps.flatMap((ep) => resolveNamedPort(c.named!, c.protocol, ep.pod.ports))),
-    ];
-    emit(id, e.ports, resolve);
-  }
-  if (anyPeer) {
-    // Non-endpoint destinations have no container ports: only the numeric clauses apply to them.
-    emit(
-      "any",
-      e.ports.filter((c) => c.named === undefined),
-      () => [],
-    );
-  }
-}
-
-function emitPolicyTable(
-  b: BundleBuilder,
-  name: string,
-  model: LoweringModel,
-  evalModel: EvaluationModel,
-  entries: readonly PolicyEntry[],
-  groups: DirectionGroups,
-  direction: Direction,
-): number {
-  const table = b.table(name, POLICY_KEYS, POL_WORDS);
-  for (const g of groups.groups) {
-    let defaultDenyBy = -1;
-    for (const i of g.entries) {
-      const e = entries[i]!;
-      if (e.origin.staged === true) {
-        continue;
-      }
-      if (e.type === "select") {
-        if (e.defaultDeny && defaultDenyBy < 0) {
-          defaultDenyBy = i;
-        }
-        continue;
-      }
-      emitRuleRows(table, model, evalModel, g, e, ruleIdOf(i), direction);
-    }
-    if (defaultDenyBy >= 0) {
-      table.add(
-        DEFAULT_DENY_PRIORITY,
-        [
-          { exact: g.id },
-          { value: 0, mask: 0 },
-          { value: 0, mask: 0 },
-          { lo: 0, hi: 65535 },
-          { value: 0, mask: 0 },
-          { value: 0, mask: 0 },
-        ],
-        ACT_DENY,
-        ruleIdOf(defaultDenyBy),
-        0,
-        [REASON_POLICY_DENIED],
-      );
-    }
-  }
-  return table.index;
 }
 
 function emitIpcache(
@@ -329,10 +148,20 @@ export function lowerToBundle(
   const tables = {
     ipcacheSrc: emitIpcache(b, TABLE_IPCACHE_SRC, F_SRC_IP6, model, ingress, egress, diags),
     ipcacheDst: emitIpcache(b, TABLE_IPCACHE_DST, F_DST_IP6, model, ingress, egress),
-    egress: emitPolicyTable(b, TABLE_EGRESS, model, options.model, entries, egress, "egress"),
-    ingress: emitPolicyTable(b, TABLE_INGRESS, model, options.model, entries, ingress, "ingress"),
   };
-  emitProgram(b.program, tables, { audit: options.audit === true });
+  const policyTables = {
+    egress: emitPolicyTables(b, model, options.model, entries, egress, "egress"),
+    ingress: emitPolicyTables(b, model, options.model, entries, ingress, "ingress"),
+  };
+  emitProgram(
+    b.program,
+    {
+      ...tables,
+      egress: policyTables.egress.map((t) => t.table),
+      ingress: policyTables.ingress.map((t) => t.table),
+    },
+    { audit: options.audit === true },
+  );
   entries.forEach((e, i) => {
     const { line, column } = e.origin.span.file.lineCol(e.origin.span.start);
     b.origin({
@@ -372,6 +201,7 @@ export function lowerToBundle(
     })),
     ipBlocks: { ingress: cidrTexts(entries, "ingress"), egress: cidrTexts(entries, "egress") },
     tables,
+    policyTables,
   };
   b.rawSection(SEC_METADATA, encodeMetadata(metadata));
   return b.build();

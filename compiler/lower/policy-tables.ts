@@ -1,0 +1,247 @@
+/**
+ * @fileoverview Policy tables: one per (direction, tier), rows for every (subject group, rule, peer
+ * identity, L4 key).
+ *
+ * Key: subject group (META0, exact), peer identity (META1, ternary: exact or any), protocol (ternary),
+ * destination port (range), ICMP type and code (ternary). The best row decides, so precedence is
+ * encoded in priorities:
+ *   kubernetes  allow rows 1, the selection's default deny 2 (a union of allows)
+ *   cilium      explicit deny 0, allow 1, default deny 2 (deny beats allow in any order)
+ *   calico      first match in (policy order, rule index); the tier's end row last, carrying the tier's
+ *               default action (deny, or pass to the next tier) for groups the tier selects
+ * Staged entries never produce rows (they are reported by trace, not enforced); a tier that selects a
+ * group only through staged policies therefore ends in a pass, as Calico's does.
+ *
+ * Negations (Calico notSelector/notNets, notPorts/notProtocol/notICMP) are resolved here: peers minus
+ * not-peers as identity sets; L4 keys minus negated keys as boxes (l4-boxes.ts).
+ */
+
+import type { BundleBuilder, TableBuilder } from "../bundle/bundle-builder.js";
+import type { Direction, PolicyEntry, PortMatch, RuleEntry } from "../ir/entry.js";
+import { F_DST_PORT, F_ICMP_CODE, F_ICMP_TYPE, F_META0, F_PROTO } from "../../runtime/context.js";
+import { MATCH_EXACT, MATCH_RANGE, MATCH_TERNARY } from "../../runtime/bytecode/bundle.js";
+import { REASON_POLICY_DENIED, REASON_POLICY_DENY } from "../../runtime/verdict.js";
+import { ACT_ALLOW, ACT_DENY, ACT_LOG, ACT_PASS, POL_WORDS } from "./actions.js";
+import type { DirectionGroups, SubjectGroup } from "./groups.js";
+import { subtractL4 } from "./l4-boxes.js";
+import type { EvaluationModel, LoweringModel } from "./model.js";
+import { ANY_L4, l4Keys, resolveNamedPort } from "./port-keys.js";
+import type { L4Key } from "./port-keys.js";
+
+/** Key of every policy table. */
+export const POLICY_KEYS = [
+  { field: F_META0, words: 1, kind: MATCH_EXACT },
+  { field: F_META0 + 1, words: 1, kind: MATCH_TERNARY },
+  { field: F_PROTO, words: 1, kind: MATCH_TERNARY },
+  { field: F_DST_PORT, words: 1, kind: MATCH_RANGE },
+  { field: F_ICMP_TYPE, words: 1, kind: MATCH_TERNARY },
+  { field: F_ICMP_CODE, words: 1, kind: MATCH_TERNARY },
+] as const;
+
+/** One emitted table: its index and the tier it evaluates. */
+export interface TierTable {
+  readonly table: number;
+  readonly tier: number;
+  readonly tierName: string;
+}
+
+/** Priority of the end row of a group (default deny, or a Calico tier's default action). */
+const END_PRIORITY = 0xffffffff;
+
+/** Calico first-match priority: policy order rank, then rule index. */
+function calicoPriority(e: RuleEntry): number {
+  return e.order * 4096 + Math.min(e.origin.ruleIndex, 4095);
+}
+
+function rulePriority(model: EvaluationModel, e: RuleEntry): number {
+  if (model === "calico") {
+    return calicoPriority(e);
+  }
+  if (model === "cilium") {
+    return e.verdict === "deny" ? 0 : 1;
+  }
+  return 1;
+}
+
+function actionOf(e: RuleEntry): { verdict: number; reason: number } {
+  switch (e.verdict) {
+    case "allow":
+      return { verdict: ACT_ALLOW, reason: 0 };
+    case "deny":
+      return { verdict: ACT_DENY, reason: REASON_POLICY_DENY };
+    case "pass":
+      return { verdict: ACT_PASS, reason: 0 };
+    case "log":
+      return { verdict: ACT_LOG, reason: 0 };
+  }
+}
+
+function addRow(
+  table: TableBuilder,
+  priority: number,
+  group: number,
+  peer: number | "any",
+  k: L4Key,
+  verdict: number,
+  ruleId: number,
+  reason: number,
+): void {
+  table.add(
+    priority,
+    [
+      { exact: group },
+      peer === "any" ? { value: 0, mask: 0 } : { value: peer, mask: 0xffffffff },
+      { value: k.proto, mask: k.protoMask },
+      { lo: k.portLo, hi: k.portHi },
+      { value: k.icmpType, mask: k.icmpTypeMask },
+      { value: k.icmpCode, mask: k.icmpCodeMask },
+    ],
+    verdict,
+    ruleId,
+    0,
+    [reason],
+  );
+}
+
+/** Peer identities of a rule: its peers minus its not-peers ("any" when unconstrained). */
+function rulePeers(model: LoweringModel, e: RuleEntry): readonly number[] | "any" {
+  const sets = e.peers.map((p) => model.peerIdentities(p));
+  const positive =
+    e.peers.length === 0 || sets.includes("any")
+      ? "any"
+      : [...new Set(sets.flatMap((s) => (s === "any" ? [] : s)))];
+  if (e.notPeers.length === 0) {
+    return positive === "any" ? "any" : [...positive].sort((a, b) => a - b);
+  }
+  const excluded = new Set<number>();
+  for (const p of e.notPeers) {
+    const ids = model.peerIdentities(p);
+    if (ids === "any") {
+      return [];
+    }
+    ids.forEach((id) => excluded.add(id));
+  }
+  const base = positive === "any" ? model.identities.map((i) => i.id) : positive;
+  return base.filter((id) => !excluded.has(id)).sort((a, b) => a - b);
+}
+
+/** Rows of one rule for one subject group. */
+function emitRuleRows(
+  table: TableBuilder,
+  model: LoweringModel,
+  evalModel: EvaluationModel,
+  group: SubjectGroup,
+  e: RuleEntry,
+  ruleId: number,
+  direction: Direction,
+): void {
+  const { verdict, reason } = actionOf(e);
+  const priority = rulePriority(evalModel, e);
+  const peers = rulePeers(model, e);
+  const negated = l4Keys(e.notPorts, (c) =>
+    resolveNamedPort(c.named!, c.protocol, group.representative.pod.ports),
+  );
+  const keysFor = (
+    resolve: (c: PortMatch) => readonly number[],
+    ports: readonly PortMatch[] = e.ports,
+  ): L4Key[] =>
+    e.notPorts.length === 0 ? l4Keys(ports, resolve) : subtractL4(l4Keys(ports, resolve), negated);
+  const emitFor = (peer: number | "any", keys: readonly L4Key[]): void => {
+    for (const k of keys) {
+      addRow(table, priority, group.id, peer, k, verdict, ruleId, reason);
+    }
+  };
+  const hasNamed = e.ports.some((c) => c.named !== undefined);
+  if (!hasNamed || direction === "ingress") {
+    // Ingress: the destination is the subject; every group member resolves named ports alike.
+    const keys = keysFor((c) => resolveNamedPort(c.named!, c.protocol, group.representative.pod.ports));
+    if (peers === "any") {
+      emitFor("any", keys);
+    } else {
+      peers.forEach((id) => {
+        emitFor(id, keys);
+      });
+    }
+    return;
+  }
+  // Egress with named ports: resolve on each destination identity's endpoints.
+  const ids = peers === "any" ? [...model.endpointsByIdentity.keys()] : peers;
+  for (const id of ids) {
+    const eps = model.endpointsByIdentity.get(id) ?? [];
+    emitFor(
+      id,
+      keysFor((c) => [...new Set(eps.flatMap((ep) => resolveNamedPort(c.named!, c.protocol, ep.pod.ports)))]),
+    );
+  }
+  if (peers === "any") {
+    // Non-endpoint destinations have no container ports: only the numeric clauses apply to them.
+    emitFor(
+      "any",
+      keysFor(
+        () => [],
+        e.ports.filter((c) => c.named === undefined),
+      ),
+    );
+  }
+}
+
+/** Emit the policy tables of `direction`, one per tier present, in tier order. */
+export function emitPolicyTables(
+  b: BundleBuilder,
+  model: LoweringModel,
+  evalModel: EvaluationModel,
+  entries: readonly PolicyEntry[],
+  groups: DirectionGroups,
+  direction: Direction,
+): TierTable[] {
+  const tiers = new Map<number, string>();
+  for (const e of entries) {
+    if (e.direction === direction) {
+      tiers.set(e.tier, e.tierName);
+    }
+  }
+  if (tiers.size === 0) {
+    tiers.set(0, "default");
+  }
+  const out: TierTable[] = [];
+  for (const [tier, tierName] of [...tiers].sort((a, b) => a[0] - b[0])) {
+    const table = b.table(
+      tiers.size === 1 ? `policy_${direction}` : `policy_${direction}_${tierName}`,
+      POLICY_KEYS,
+      POL_WORDS,
+    );
+    for (const g of groups.groups) {
+      let endBy = -1;
+      let endDeny = false;
+      for (const i of g.entries) {
+        const e = entries[i]!;
+        if (e.tier !== tier || e.origin.staged === true) {
+          continue;
+        }
+        if (e.type === "select") {
+          // The first selecting policy names the end row; any one wanting default deny makes it deny.
+          if (endBy < 0 || (e.defaultDeny && !endDeny)) {
+            endBy = i;
+          }
+          endDeny ||= e.defaultDeny;
+          continue;
+        }
+        emitRuleRows(table, model, evalModel, g, e, i, direction);
+      }
+      if (endBy >= 0 && (endDeny || evalModel === "calico")) {
+        addRow(
+          table,
+          END_PRIORITY,
+          g.id,
+          "any",
+          ANY_L4,
+          endDeny ? ACT_DENY : ACT_PASS,
+          endBy,
+          endDeny ? REASON_POLICY_DENIED : 0,
+        );
+      }
+    }
+    out.push({ table: table.index, tier, tierName });
+  }
+  return out;
+}
