@@ -13,7 +13,7 @@
  * are specific in the dimension it cuts best (partition.ts, after CutSplit / EffiCuts); inside a
  * tree, rules made unreachable by a higher-priority rule covering the region are dropped; and each
  * tree has a budget of words linear in its rules, past which nodes become longer leaves instead of
- * deeper trees. Changes rebuild the table (10K rules in a few hundred ms, 100K in under a second),
+ * deeper trees. Changes rebuild the table (10K rules in 200-300 ms, 100K in about a second),
  * which fits policy recompiles; rules are not inserted one by one.
  *
  * Layout (all Int32Array; "rank" is the position in (priority, entry index) order, see order.ts;

@@ -73,7 +73,7 @@ export interface TreeLimits {
 
 /**
  * Defaults, tuned on the Song ClassBench sets (bench/tables-classbench.ts) and checked for size on
- * 100K-rule sets made from them (about 90-120 bytes per rule, under a second to build).
+ * 100K-rule sets made from them (about 90-100 bytes per rule, about a second to build).
  */
 export const DEFAULT_TREE_LIMITS: TreeLimits = {
   leafRules: 6,
