@@ -13,6 +13,7 @@ import type { Cluster } from "./cluster/model.js";
 import { Diagnostics } from "./diagnostics/diagnostic.js";
 import type { Diagnostic, Severity } from "./diagnostics/diagnostic.js";
 import type { SourceFile } from "./diagnostics/source.js";
+import { compileCiliumPolicy, isCiliumPolicy, reportWrongCni } from "./frontends/cilium/cilium-policy.js";
 import { compileNetworkPolicy } from "./frontends/kubernetes/network-policy.js";
 import { readInputs } from "./input/read-objects.js";
 import type { KubeObject } from "./input/read-objects.js";
@@ -147,6 +148,19 @@ export function compile(paths: readonly string[], options: CompileOptions = {}):
         weave: cni === "weave",
       });
       policyNamespaces.add(o.namespace ?? "default");
+    } else if (isCiliumPolicy(o)) {
+      // Kubernetes NetworkPolicies above stay with their front end: Cilium enforces both kinds.
+      if (cni !== "cilium") {
+        reportWrongCni(o, cni, diags);
+        continue;
+      }
+      compileCiliumPolicy(o, diags, entries, {
+        objects,
+        placement: { tier: 0, tierName: "default", order: 0 },
+      });
+      if (o.kind === "CiliumNetworkPolicy") {
+        policyNamespaces.add(o.namespace ?? "default");
+      }
     }
   }
   if (diags.errorCount > 0) {
