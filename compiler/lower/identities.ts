@@ -118,9 +118,12 @@ export class IdentityAllocator {
           id,
           kind: "cidr",
           prefix,
+          // As Cilium labels CIDR identities in dual-stack (pkg/labels/cidr.go): the prefix, world, and
+          // the family's world.
           labels: new Map([
             [`cidr:${key}`, ""],
             [reservedKey("world"), ""],
+            [reservedKey(prefix.family === 4 ? "world-ipv4" : "world-ipv6"), ""],
           ]),
         });
       });

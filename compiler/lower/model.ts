@@ -10,7 +10,7 @@ import { matches } from "../ir/selector.js";
 import type { Labels, Selector } from "../ir/selector.js";
 import { parseIp, parsePrefix, prefixContains, prefixHas } from "../net/ip.js";
 import type { Prefix } from "../net/ip.js";
-import { IdentityAllocator } from "./identities.js";
+import { ID_WORLD_IPV4, ID_WORLD_IPV6, IdentityAllocator } from "./identities.js";
 import type { Identity } from "./identities.js";
 
 /** How the dialect's CNI evaluates. */
@@ -91,10 +91,14 @@ export function buildModel(
 ): LoweringModel {
   const cidrs = cidrPeers(entries);
   const alloc = new IdentityAllocator();
+  // A /0 is the world itself: it resolves to the reserved world identities, not a CIDR identity of
+  // its own (which would shadow world-ipv4 or world-ipv6 in the ipcache).
+  const isWorld = (p: Prefix): boolean => p.len === (p.family === 4 ? 96 : 0);
   for (const c of cidrs) {
-    alloc.requestCidr(c.cidr);
-    for (const x of c.except) {
-      alloc.requestCidr(x);
+    for (const p of [c.cidr, ...c.except]) {
+      if (!isWorld(p)) {
+        alloc.requestCidr(p);
+      }
     }
   }
   const pending = cluster.pods.map((pod, index) => {
@@ -161,7 +165,9 @@ export function buildModel(
         // A CIDR identity q belongs to the peer when q lies in the cidr and not inside an except:
         // addresses under an except resolve (longest prefix) to the except's own identity.
         for (const i of identities) {
-          if (
+          if (isWorld(c.cidr) && i.id === (c.cidr.family === 4 ? ID_WORLD_IPV4 : ID_WORLD_IPV6)) {
+            ids.push(i.id);
+          } else if (
             i.kind === "cidr" &&
             prefixContains(c.cidr, i.prefix!) &&
             !c.except.some((x) => prefixContains(x, i.prefix!))

@@ -362,12 +362,11 @@ describe("Cilium policies end to end (compile + Engine, IPv4 and IPv6)", () => {
   }
 });
 
-// Known gap in the lowering (not the front end): CIDR identities carry only `reserved:world`, while
-// upstream `GetCIDRLabels` gives them `reserved:world-ipv4` / `reserved:world-ipv6` in dual-stack and
-// maps a /0 prefix to the world identity itself. So an address under a policy CIDR is not matched by
-// the world-ipv4 / world-ipv6 entities. When the lowering is fixed this test passes: drop `.fails`.
-describe("known lowering gaps", () => {
-  it.fails("toEntities world-ipv4 also covers addresses inside a policy CIDR", () => {
+// Upstream `GetCIDRLabels` gives CIDR identities `reserved:world-ipv4` / `reserved:world-ipv6` in
+// dual-stack and maps a /0 prefix to the world identity itself: an address under a policy CIDR is still
+// matched by the world-ipv4 / world-ipv6 entities.
+describe("CIDR identities and the world entities", () => {
+  it("toEntities world-ipv4 also covers addresses inside a policy CIDR", () => {
     const policy = cnp(
       "world4",
       `${FRONTEND}\n  egress:\n  - toCIDR: [8.8.8.0/24]\n    toPorts: [{ports: [{port: '80', protocol: TCP}]}]\n  - toEntities: [world-ipv4]\n    toPorts: [{ports: [{port: '443', protocol: TCP}]}]`,
