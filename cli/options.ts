@@ -15,6 +15,7 @@ export interface PolicyOptions {
   syntheticIps?: string;
   audit?: boolean;
   color?: string;
+  ciliumVersion?: string;
 }
 
 /** Add --cni, --warn, --synthetic-ips, --audit and --color. */
@@ -28,6 +29,7 @@ export function addPolicyOptions(cmd: Command): Command {
       "missing",
     )
     .option("--audit", "policy audit mode: would-be drops become AUDIT")
+    .option("--cilium-version <version>", "Cilium schema: 1.19 (Kafka rules accepted) or 1.20", "1.19")
     .option("--color <when>", "auto, always or never", "auto");
 }
 
@@ -64,8 +66,12 @@ export function compileOptions(paths: readonly string[], o: PolicyOptions): Comp
     }
     levels.set(id, level as Severity | "off");
   }
+  if (o.ciliumVersion !== undefined && o.ciliumVersion !== "1.19" && o.ciliumVersion !== "1.20") {
+    throw new Error("--cilium-version must be 1.19 or 1.20");
+  }
   return {
     ...(o.cni !== undefined ? { cni: o.cni as Cni } : {}),
+    ...(o.ciliumVersion !== undefined ? { ciliumVersion: o.ciliumVersion } : {}),
     levels,
     syntheticIps: o.syntheticIps === "always" ? "always" : "missing",
     audit: o.audit === true,

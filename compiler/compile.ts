@@ -14,6 +14,7 @@ import { Diagnostics } from "./diagnostics/diagnostic.js";
 import type { Diagnostic, Severity } from "./diagnostics/diagnostic.js";
 import type { SourceFile } from "./diagnostics/source.js";
 import { compileCiliumPolicy, isCiliumPolicy, reportWrongCni } from "./frontends/cilium/cilium-policy.js";
+import type { CiliumVersion } from "./frontends/cilium/context.js";
 import { compileNetworkPolicy } from "./frontends/kubernetes/network-policy.js";
 import { readInputs } from "./input/read-objects.js";
 import type { KubeObject } from "./input/read-objects.js";
@@ -41,6 +42,8 @@ export interface CompileOptions {
   readonly audit?: boolean;
   /** Synthetic addresses for pods without IPs ("missing", default) or for every pod ("always"). */
   readonly syntheticIps?: "missing" | "always";
+  /** Cilium schema: "1.19" (default; Kafka rules accepted) or "1.20" (Kafka removed). */
+  readonly ciliumVersion?: CiliumVersion;
   /** Lint ids re-levelled by the user. */
   readonly levels?: ReadonlyMap<string, Severity | "off">;
 }
@@ -156,6 +159,7 @@ export function compile(paths: readonly string[], options: CompileOptions = {}):
       }
       compileCiliumPolicy(o, diags, entries, {
         objects,
+        ...(options.ciliumVersion !== undefined ? { ciliumVersion: options.ciliumVersion } : {}),
         placement: { tier: 0, tierName: "default", order: 0 },
       });
       if (o.kind === "CiliumNetworkPolicy") {
