@@ -6,7 +6,7 @@ import { Engine } from "../../runtime/engine/engine.js";
 import { writeFileSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { tcpPkt, udpPkt } from "../helpers/packets.js";
+import { ipv4Fragment, tcpPkt, udpPkt } from "../helpers/packets.js";
 
 const CLUSTER = `
 apiVersion: v1
@@ -129,5 +129,28 @@ describe("engine with a Kubernetes policy", () => {
     expect([...results.verdicts]).toEqual(expected.map((r) => r.verdict));
     expect([...results.reasons]).toEqual(expected.map((r) => r.dropReason));
     expect([...results.rules]).toEqual(expected.map((r) => r.ruleId ?? 0xffffffff));
+  });
+});
+
+describe("non-first fragments (Cilium's model: no ports, so only port-less rules can allow them)", () => {
+  const fragment = (src: string, dst: string): Uint8Array =>
+    ipv4Fragment(src, dst, 6, new Uint8Array(64), { offset: 1480, more: false, id: 7 });
+
+  it("a policy with ports cannot allow one: dropped as IP_FRAGMENTATION_NOT_SUPPORTED", () => {
+    const r = Engine.load(bundle).process(fragment("10.1.0.20", "10.1.0.10"));
+    expect([r.verdictName, r.dropReasonName]).toEqual(["DROPPED", "IP_FRAGMENTATION_NOT_SUPPORTED"]);
+  });
+
+  it("an L3-only allow (no ports) lets it through", () => {
+    const l3only = compileText(CLUSTER.replace("      ports: [ { port: http } ]\n", ""));
+    const r = Engine.load(l3only).process(fragment("10.1.0.20", "10.1.0.10"));
+    expect(r.verdictName).toBe("FORWARDED");
+    // Not from the allowed peer: still dropped, with the fragment reason.
+    const other = Engine.load(l3only).process(fragment("10.1.0.30", "10.1.0.10"));
+    expect(other.dropReasonName).toBe("IP_FRAGMENTATION_NOT_SUPPORTED");
+  });
+
+  it("an unselected destination takes fragments like any packet", () => {
+    expect(Engine.load(bundle).process(fragment("10.1.0.30", "10.1.0.20")).verdictName).toBe("FORWARDED");
   });
 });
