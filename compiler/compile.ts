@@ -13,6 +13,7 @@ import type { Cluster } from "./cluster/model.js";
 import { Diagnostics } from "./diagnostics/diagnostic.js";
 import type { Diagnostic, Severity } from "./diagnostics/diagnostic.js";
 import type { SourceFile } from "./diagnostics/source.js";
+import { compileCalicoObjects } from "./frontends/calico/policy/index.js";
 import { compileCiliumPolicy, isCiliumPolicy, reportWrongCni } from "./frontends/cilium/cilium-policy.js";
 import type { CiliumVersion } from "./frontends/cilium/context.js";
 import { compileNetworkPolicy } from "./frontends/kubernetes/network-policy.js";
@@ -79,6 +80,16 @@ function isKubernetesPolicy(o: KubeObject): boolean {
   );
 }
 
+/** Namespaced Calico policy kinds (their namespaces must exist in the snapshot). */
+function isCalicoNamespaced(o: KubeObject): boolean {
+  return (
+    o.apiVersion?.startsWith("projectcalico.org/") === true &&
+    (o.kind === "NetworkPolicy" ||
+      o.kind === "StagedNetworkPolicy" ||
+      o.kind === "StagedKubernetesNetworkPolicy")
+  );
+}
+
 function inferCni(objects: readonly KubeObject[], diags: Diagnostics): Cni {
   const cilium = objects.find((o) => o.apiVersion?.startsWith("cilium.io/") === true);
   const calico = objects.find((o) => o.apiVersion?.startsWith("projectcalico.org/") === true);
@@ -142,7 +153,22 @@ export function compile(paths: readonly string[], options: CompileOptions = {}):
     return done();
   }
   const policyNamespaces = new Set<string>();
+  if (cni === "calico") {
+    // Calico places Kubernetes NetworkPolicies itself (tier default, order 1000) among its own.
+    compileCalicoObjects(objects, diags, entries);
+    for (const o of objects) {
+      if ((isKubernetesPolicy(o) || isCalicoNamespaced(o)) && o.namespace !== undefined) {
+        policyNamespaces.add(o.namespace);
+      }
+    }
+  }
   for (const o of objects) {
+    if (cni === "calico") {
+      if (isCiliumPolicy(o)) {
+        reportWrongCni(o, cni, diags);
+      }
+      continue;
+    }
     if (isKubernetesPolicy(o)) {
       compileNetworkPolicy(o, diags, entries, {
         tier: 0,
@@ -185,8 +211,10 @@ export function compile(paths: readonly string[], options: CompileOptions = {}):
       model: MODEL[cni],
       cni,
       audit: options.audit === true,
-      cidrMatchesPods: false,
       filterLabels: cni === "cilium",
+      // Calico's nets match any address, pods included; Cilium's CIDR rules and np-guard's ipBlocks never
+      // match cluster endpoints.
+      cidrMatchesPods: cni === "calico",
     },
     diags,
   );
