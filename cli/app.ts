@@ -43,7 +43,7 @@ export async function run(argv: readonly string[], io: Partial<CliContext> = {})
   registerReplay(program, cli);
   registerBench(program, cli);
   registerText(program, cli);
-  registerDemo(program, cli);
+  registerDemo(program, cli, run);
   try {
     await program.parseAsync([...argv], { from: "user" });
   } catch (e) {
