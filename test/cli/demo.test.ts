@@ -3,21 +3,7 @@
 // and only Imperial ships may reach it, on TCP/80); the capture replays to the verdicts its generator
 // (scripts/gen-demo-capture.ts) stages; trace answers the demo's two questions.
 import { describe, expect, it } from "vitest";
-import { run } from "../../cli/app.js";
-
-async function sluice(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const code = await run(args, {
-    stdout: (s) => {
-      out += s;
-    },
-    stderr: (s) => {
-      err += s;
-    },
-  });
-  return { code, out, err };
-}
+import { sluice } from "../helpers/cli.js";
 
 const D = "policies/star-wars";
 const DEATHSTAR = "default/deathstar-6c94dcc57b[ReplicaSet]";

@@ -13,33 +13,12 @@ import { contextField, contextFieldByName, createContext } from "../../runtime/c
 import { RESULT_WORDS, exec } from "../../runtime/interp/exec.js";
 import { loadProgram } from "../../runtime/program.js";
 import { dropReasonByName, verdictByName } from "../../runtime/verdict.js";
+import { sections } from "../helpers/sections.js";
 
 const dir = new URL("../cases/engine/", import.meta.url);
 const files = readdirSync(dir)
   .filter((f) => f.endsWith(".case"))
   .sort();
-
-function sections(text: string): Map<string, string> {
-  const out = new Map<string, string>();
-  let name: string | undefined;
-  let body: string[] = [];
-  for (const line of text.split("\n")) {
-    const m = /^-- (\w+)\s*$/.exec(line);
-    if (m) {
-      if (name !== undefined) {
-        out.set(name, body.join("\n"));
-      }
-      name = m[1]!;
-      body = [];
-    } else if (name !== undefined) {
-      body.push(line);
-    }
-  }
-  if (name !== undefined) {
-    out.set(name, body.join("\n"));
-  }
-  return out;
-}
 
 function fillContext(text: string): Uint32Array {
   const ctx = createContext();

@@ -8,31 +8,9 @@
 import { readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { AsmError, assemble, disassemble } from "../../compiler/text/index.js";
+import { sections } from "../helpers/sections.js";
 
 const DIR = new URL("./cases/", import.meta.url);
-
-/** Sections of a case file: name → body (text up to the next `-- ` line). */
-function sections(text: string): Map<string, string> {
-  const out = new Map<string, string>();
-  let name: string | undefined;
-  let body: string[] = [];
-  for (const line of text.split("\n")) {
-    const m = /^-- (\S+)\s*$/.exec(line);
-    if (m) {
-      if (name !== undefined) {
-        out.set(name, body.join("\n"));
-      }
-      name = m[1]!;
-      body = [];
-    } else if (name !== undefined) {
-      body.push(line);
-    }
-  }
-  if (name !== undefined) {
-    out.set(name, body.join("\n"));
-  }
-  return out;
-}
 
 function trimBlankEnd(s: string): string {
   return `${s.replace(/\s+$/, "")}\n`;
