@@ -1,5 +1,8 @@
 /**
  * @fileoverview `sluice compile`, `sluice check` and `sluice connlist`.
+ *
+ * `check` compiles, then (when the compile succeeded) runs the lints of compiler/lint; `--warn id=level`
+ * re-levels both, and it exits 1 only when an error remains (a lint raised to error counts).
  */
 
 import { writeFileSync } from "node:fs";
@@ -8,13 +11,25 @@ import { connlist } from "../../compiler/analysis/connlist.js";
 import { CONNLIST_FORMATS, formatConnlist } from "../../compiler/analysis/connlist-format.js";
 import type { ConnlistFormat } from "../../compiler/analysis/connlist-format.js";
 import { compile } from "../../compiler/compile.js";
-import type { CompileResult } from "../../compiler/compile.js";
+import type { CompileOptions, CompileResult } from "../../compiler/compile.js";
+import { Diagnostics } from "../../compiler/diagnostics/diagnostic.js";
+import type { Diagnostic } from "../../compiler/diagnostics/diagnostic.js";
 import { diagnosticToJson, renderDiagnostic } from "../../compiler/diagnostics/render.js";
+import { lintCompile } from "../../compiler/lint/index.js";
 import { decodeBundle } from "../../runtime/bytecode/decode.js";
 import { readFileSync } from "node:fs";
 import type { CliContext } from "../context.js";
 import { addPolicyOptions, compileOptions, useColor } from "../options.js";
 import type { PolicyOptions } from "../options.js";
+
+/** Apply `--warn` levels to lint findings (silenced ones dropped), through the compile's collector. */
+function relevel(found: readonly Diagnostic[], levels: CompileOptions["levels"]): readonly Diagnostic[] {
+  const d = new Diagnostics(levels);
+  found.forEach((x) => {
+    d.report(x);
+  });
+  return d.all;
+}
 
 /** Print diagnostics to stderr; returns whether there were errors. */
 export function reportDiagnostics(cli: CliContext, r: CompileResult, color: boolean): boolean {
@@ -76,15 +91,22 @@ export function registerPolicy(program: Command, cli: CliContext): void {
       .argument("<paths...>", "policy and cluster files or directories (- for stdin)")
       .option("--format <format>", "text or json", "text"),
   ).action((paths: string[], o: PolicyOptions & { format: string }) => {
-    const r = compile(paths, compileOptions(paths, o));
-    const errors = r.diagnostics.filter((d) => d.severity === "error").length;
+    if (o.format !== "text" && o.format !== "json") {
+      throw new Error("--format must be text or json");
+    }
+    const options = compileOptions(paths, o);
+    const r = compile(paths, options);
+    const diagnostics = [...r.diagnostics, ...relevel(lintCompile(r), options.levels)];
+    const count = (s: string): number => diagnostics.filter((d) => d.severity === s).length;
+    const errors = count("error");
     if (o.format === "json") {
       cli.stdout(
         JSON.stringify(
           {
             errors,
-            warnings: r.diagnostics.length - errors,
-            diagnostics: r.diagnostics.map(diagnosticToJson),
+            warnings: count("warning"),
+            notes: count("note"),
+            diagnostics: diagnostics.map(diagnosticToJson),
           },
           null,
           2,
@@ -92,11 +114,12 @@ export function registerPolicy(program: Command, cli: CliContext): void {
       );
     } else {
       const color = useColor(o.color, process.stderr);
-      for (const d of r.diagnostics) {
+      for (const d of diagnostics) {
         cli.stderr(renderDiagnostic(d, { color }));
       }
+      const notes = count("note");
       cli.stderr(
-        `${errors} error(s), ${r.diagnostics.length - errors} warning(s) in ${r.files.length} file(s)\n`,
+        `${errors} error(s), ${count("warning")} warning(s)${notes > 0 ? `, ${notes} note(s)` : ""} in ${r.files.length} file(s)\n`,
       );
     }
     cli.exitCode = errors > 0 ? 1 : 0;

@@ -1,18 +1,26 @@
 /**
  * @fileoverview `sluice replay`: run a capture (file or stdin, streamed) through the engine and print
  * what happened to each packet as Hubble flows, or a summary.
+ *
+ * The flows printed can be narrowed with `hubble observe`'s filter flags (cli/filters: OR within a flag,
+ * AND across flags, `--not` for the deny list); long replays draw a progress line on a terminal's stderr
+ * (cli/progress.ts).
  */
 
+import { createReadStream, statSync } from "node:fs";
 import type { Command } from "commander";
 import { Engine } from "../../runtime/engine/engine.js";
 import { HubbleFlowBuilder } from "../../runtime/flow/hubble.js";
-import { captureFromStdin, openCaptureFile } from "../../runtime/pcap/index.js";
+import { DEFAULT_READ_CHUNK_BYTES, readCapture } from "../../runtime/pcap/index.js";
 import { NO_STRING, actionOffset, entryStride } from "../../runtime/bytecode/bundle.js";
 import { ACTION_RULE_ID } from "../../runtime/bytecode/opcodes.js";
 import type { CliContext } from "../context.js";
+import { addFilterOptions } from "../filters/flags.js";
+import type { FlowPredicate } from "../filters/flow-filter.js";
 import { TablePrinter, compactLine, dictBlock, jsonLine } from "../format/flows.js";
 import { addPolicyOptions, useColor } from "../options.js";
 import type { PolicyOptions } from "../options.js";
+import { Progress } from "../progress.js";
 import { bundleFrom } from "./policy.js";
 
 const OUTPUTS = ["compact", "json", "jsonpb", "dict", "table", "tab"] as const;
@@ -22,11 +30,35 @@ interface ReplayOptions extends PolicyOptions {
   output: string;
   summary?: boolean;
   backend: string;
+  progress: boolean;
+}
+
+/** Packets between two progress checks (a clock read per packet would show in the packet rate). */
+const PROGRESS_EVERY = 1024;
+
+/** Pass `chunks` through, counting their bytes into `read.bytes`. */
+async function* countBytes(
+  chunks: AsyncIterable<Uint8Array>,
+  read: { bytes: number },
+): AsyncGenerator<Uint8Array, void, undefined> {
+  for await (const c of chunks) {
+    read.bytes += c.length;
+    yield c;
+  }
+}
+
+/** Size of `path`, or undefined when it cannot be read (the capture stream reports why). */
+function fileSize(path: string): number | undefined {
+  try {
+    return statSync(path).size;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Register `sluice replay`. */
 export function registerReplay(program: Command, cli: CliContext): void {
-  addPolicyOptions(
+  const cmd = addPolicyOptions(
     program
       .command("replay")
       .description(
@@ -40,13 +72,24 @@ export function registerReplay(program: Command, cli: CliContext): void {
       .option("--bundle <file>", "use a compiled bundle")
       .option("-o, --output <format>", "compact, json, dict or table (as hubble observe)", "compact")
       .option("--summary", "print totals instead of flows")
-      .option("--backend <backend>", "execution backend", "interp"),
-  ).action(async (capture: string, paths: string[], o: ReplayOptions) => {
+      .option("--backend <backend>", "execution backend", "interp")
+      .option("--no-progress", "never draw the progress line (drawn on a terminal's stderr after 2 s)"),
+  );
+  // After the command's own options, so `--help` lists the hubble filter flags last.
+  const filters = addFilterOptions(cmd);
+  cmd.action(async (capture: string, paths: string[], o: ReplayOptions) => {
     if (!(OUTPUTS as readonly string[]).includes(o.output)) {
       throw new Error(`-o must be one of compact, json, dict, table`);
     }
     if (o.backend !== "interp") {
       throw new Error(`backend '${o.backend}' is not available yet; use --backend interp`);
+    }
+    let keep: FlowPredicate | undefined;
+    if (filters.any()) {
+      if (o.summary === true) {
+        throw new Error("filter flags select printed flows; they cannot be combined with --summary");
+      }
+      keep = filters.predicate();
     }
     let bytes: Uint8Array | undefined;
     if (o.bundle !== undefined || paths.length > 0) {
@@ -62,42 +105,64 @@ export function registerReplay(program: Command, cli: CliContext): void {
     const table = o.output === "table" || o.output === "tab" ? new TablePrinter() : undefined;
     const dropped = new Map<string, number>();
     const tuples = new Set<string>();
-    const source = capture === "-" ? captureFromStdin() : openCaptureFile(capture);
+    const read = { bytes: 0 };
+    const chunks =
+      capture === "-"
+        ? (process.stdin as AsyncIterable<Uint8Array>)
+        : (createReadStream(capture, {
+            highWaterMark: DEFAULT_READ_CHUNK_BYTES,
+          }) as AsyncIterable<Uint8Array>);
+    const source = readCapture(countBytes(chunks, read));
+    const progress = new Progress({
+      total: capture === "-" ? undefined : fileSize(capture),
+      enabled: o.progress,
+    });
+    let packets = 0;
     const t0 = performance.now();
-    for await (const p of source) {
-      const r = engine.process(p.data, { timestampNs: p.timestampNs, linkType: p.linkType });
-      if (o.summary === true) {
-        const key = `${r.tuple.protocol} ${r.tuple.src}:${r.tuple.srcPort} > ${r.tuple.dst}:${r.tuple.dstPort}`;
-        const canon = r.isReply
-          ? `${r.tuple.protocol} ${r.tuple.dst}:${r.tuple.dstPort} > ${r.tuple.src}:${r.tuple.srcPort}`
-          : key;
-        tuples.add(canon);
-        if (r.verdict === 2) {
-          const k = `${key} ${r.dropReasonName ?? ""}`;
-          dropped.set(k, (dropped.get(k) ?? 0) + 1);
+    try {
+      for await (const p of source) {
+        if (++packets % PROGRESS_EVERY === 0) {
+          progress.update(read.bytes, packets);
         }
-        continue;
-      }
-      const rec = flows.build(
-        engine.context,
-        p.data,
-        r.verdict,
-        r.dropReason,
-        r.ruleId ?? 0xffffffff,
-        p.tsSec,
-        p.tsNsec,
-      );
-      if (table !== undefined) {
-        table.add(rec);
-      } else {
-        cli.stdout(
-          o.output === "json" || o.output === "jsonpb"
-            ? jsonLine(rec)
-            : o.output === "dict"
-              ? dictBlock(rec, color)
-              : compactLine(rec, color),
+        const r = engine.process(p.data, { timestampNs: p.timestampNs, linkType: p.linkType });
+        if (o.summary === true) {
+          const key = `${r.tuple.protocol} ${r.tuple.src}:${r.tuple.srcPort} > ${r.tuple.dst}:${r.tuple.dstPort}`;
+          const canon = r.isReply
+            ? `${r.tuple.protocol} ${r.tuple.dst}:${r.tuple.dstPort} > ${r.tuple.src}:${r.tuple.srcPort}`
+            : key;
+          tuples.add(canon);
+          if (r.verdict === 2) {
+            const k = `${key} ${r.dropReasonName ?? ""}`;
+            dropped.set(k, (dropped.get(k) ?? 0) + 1);
+          }
+          continue;
+        }
+        const rec = flows.build(
+          engine.context,
+          p.data,
+          r.verdict,
+          r.dropReason,
+          r.ruleId ?? 0xffffffff,
+          p.tsSec,
+          p.tsNsec,
         );
+        if (keep !== undefined && !keep(rec.flow)) {
+          continue;
+        }
+        if (table !== undefined) {
+          table.add(rec);
+        } else {
+          cli.stdout(
+            o.output === "json" || o.output === "jsonpb"
+              ? jsonLine(rec)
+              : o.output === "dict"
+                ? dictBlock(rec, color)
+                : compactLine(rec, color),
+          );
+        }
       }
+    } finally {
+      progress.done();
     }
     const seconds = (performance.now() - t0) / 1000;
     if (table !== undefined) {
