@@ -4,21 +4,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { run } from "../../cli/app.js";
-
-async function sluice(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const code = await run(args, {
-    stdout: (s) => {
-      out += s;
-    },
-    stderr: (s) => {
-      err += s;
-    },
-  });
-  return { code, out, err };
-}
+import { sluice } from "../helpers/cli.js";
 
 const dir = mkdtempSync(join(tmpdir(), "sluice-check-"));
 const file = join(dir, "shop.yaml");

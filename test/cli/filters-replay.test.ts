@@ -4,24 +4,10 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { run } from "../../cli/app.js";
+import { sluice } from "../helpers/cli.js";
 import { Progress } from "../../cli/progress.js";
 import { PcapWriter } from "../../runtime/pcap/index.js";
 import { tcpPkt, udpPkt } from "../helpers/packets.js";
-
-async function sluice(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const code = await run(args, {
-    stdout: (s) => {
-      out += s;
-    },
-    stderr: (s) => {
-      err += s;
-    },
-  });
-  return { code, out, err };
-}
 
 const dir = mkdtempSync(join(tmpdir(), "sluice-filters-"));
 const capture = join(dir, "three.pcap");
