@@ -5,9 +5,18 @@
  *     const engine = Engine.load(bundleBytes);              // LoadError if the bundle is refused
  *     const r = engine.process(frame, { timestampNs });      // one packet
  *     engine.processBatch(batch, out);                       // many, without per-packet allocation
+ *     const fast = await Engine.loadAsync(bundleBytes, { backend: "wasm" });
  *
  * Time comes from the packets (timestampNs, nanoseconds as a double), so a replay is deterministic.
  * `process` allocates its result object; `processBatch` allocates nothing per packet.
+ *
+ * Backends: "interp" (the default) runs interp/exec.ts; "wasm" compiles the program and its table
+ * lookups with binaryen (runtime/wasm, imported only then), which is why it needs `loadAsync`. With
+ * wasm, `processBatch` parses up to `slots` frames in JS into context slots in linear memory and then
+ * makes one wasm call for all of them; services (conntrack, log) are imported JS functions called
+ * with the slot, so they see the packet's own frame and time. `onPacket` then runs for the slots in
+ * order after that call (with the interpreter it runs after each packet). A packet traced with a
+ * `hook` runs in the interpreter on the same counters. Both backends give the same results.
  */
 
 import { LoadError } from "../bytecode/load-error.js";
@@ -44,12 +53,15 @@ import { parsePacket } from "../packet/parse.js";
 import { loadProgram } from "../program.js";
 import type { Program, TableAlgorithm } from "../program.js";
 import { dropReasonName, verdictName } from "../verdict.js";
+import { SlotFrames, parseIntoSlots } from "../wasm/batch.js";
+import { loadWasmProgram } from "../wasm/instance.js";
+import type { WasmProgram } from "../wasm/instance.js";
 import { passthroughBundle } from "./passthrough.js";
 
 /** Options of Engine.load. */
 export interface EngineOptions {
-  /** Execution backend. Only "interp" exists until the WASM backend lands. */
-  readonly backend?: "interp";
+  /** Execution backend (default "interp"); "wasm" needs `Engine.loadAsync`. */
+  readonly backend?: "interp" | "wasm";
   /** Force one lookup structure for every table ("linear" is the iptables-model baseline). */
   readonly tableAlgorithm?: TableAlgorithm;
   /** Conntrack capacity and timeouts. */
@@ -162,7 +174,7 @@ export class Engine {
   readonly conntrack: Conntrack;
   /** The bundle's metadata (names of endpoints and identities), if it has any. */
   readonly metadata: BundleMetadata | undefined;
-  private readonly ctx = createContext();
+  private ctx: Uint32Array;
   private readonly out = new Uint32Array(RESULT_WORDS);
   private readonly verdictCounts = new Float64Array(256);
   private readonly reasonCounts = new Float64Array(65536);
@@ -174,9 +186,16 @@ export class Engine {
   private readonly onPacket: ((event: PacketEvent) => void) | undefined;
   private readonly services: ServiceHandler;
   private readonly logHits: number[] = [];
+  /** The wasm backend, when loaded with backend "wasm". */
+  private readonly wasm: WasmProgram | undefined;
+  /** wasm: start of each slot's frame in `frame`, and each slot's time, for services called from wasm. */
+  private readonly slots: SlotFrames;
 
-  private constructor(program: Program, options: EngineOptions) {
+  private constructor(program: Program, options: EngineOptions, wasm?: WasmProgram) {
     this.program = program;
+    this.wasm = wasm;
+    this.ctx = wasm === undefined ? createContext() : wasm.contexts[0]!;
+    this.slots = new SlotFrames(wasm?.slots ?? 0);
     this.metadata = readMetadata(program.bundle);
     this.conntrack = new Conntrack(options.conntrack ?? {});
     this.onPacket = options.onPacket;
@@ -193,6 +212,13 @@ export class Engine {
           return 0; // services later issues add (L7, FQDN) answer 0 until they exist
       }
     };
+    if (wasm !== undefined) {
+      wasm.onService = (service, slot, regs, ctx) => {
+        this.frameBase = this.slots.base[slot]!;
+        this.lastNs = this.slots.ns[slot]!;
+        return this.services(service, regs, ctx);
+      };
+    }
   }
 
   /**
@@ -200,18 +226,47 @@ export class Engine {
    * Throws LoadError for a refused bundle.
    */
   static load(bundle?: Uint8Array | null, options: EngineOptions = {}): Engine {
+    if (options.backend === "wasm") {
+      throw new LoadError(
+        "bad-program",
+        0,
+        "backend 'wasm' is compiled asynchronously: use Engine.loadAsync",
+      );
+    }
     if (options.backend !== undefined && options.backend !== "interp") {
       throw new LoadError("bad-program", 0, `backend '${String(options.backend)}' is not available`);
     }
+    return new Engine(Engine.loadProgram(bundle, options), options);
+  }
+
+  /**
+   * Like `load`, for every backend; backend "wasm" imports binaryen (once per process) and compiles
+   * the program and its lookups to WebAssembly. Throws LoadError for a refused bundle.
+   */
+  static async loadAsync(bundle?: Uint8Array | null, options: EngineOptions = {}): Promise<Engine> {
+    if (options.backend !== "wasm") {
+      return Engine.load(bundle, options);
+    }
+    const program = Engine.loadProgram(bundle, options);
+    const wasm = await loadWasmProgram(program);
+    return new Engine(wasm.program, options, wasm);
+  }
+
+  private static loadProgram(bundle: Uint8Array | null | undefined, options: EngineOptions): Program {
     const bytes = bundle ?? passthroughBundle();
-    return new Engine(
-      loadProgram(bytes, options.tableAlgorithm ? { tableAlgorithm: options.tableAlgorithm } : {}),
-      options,
-    );
+    return loadProgram(bytes, options.tableAlgorithm ? { tableAlgorithm: options.tableAlgorithm } : {});
+  }
+
+  /** The execution backend in use. */
+  get backend(): "interp" | "wasm" {
+    return this.wasm === undefined ? "interp" : "wasm";
   }
 
   /** Run one packet: parse, execute, count. Returns the verdict, drop reason, rule and what was parsed. */
   process(frame: Uint8Array, options: ProcessOptions = {}): PacketResult {
+    if (this.wasm !== undefined) {
+      this.ctx = this.wasm.contexts[0]!;
+    }
     const ctx = this.ctx;
     this.runOne(
       frame,
@@ -254,6 +309,10 @@ export class Engine {
 
   /** Run a batch; writes one verdict, reason and rule id per frame. No per-packet allocation. */
   processBatch(batch: PacketBatch, results: BatchResults): void {
+    if (this.wasm !== undefined) {
+      this.processBatchWasm(this.wasm, batch, results);
+      return;
+    }
     const n = batch.count ?? batch.offsets.length;
     const linkType = batch.linkType ?? 1;
     const out = this.out;
@@ -291,11 +350,42 @@ export class Engine {
     parsePacket(frame, offset, length, linkType, ctx);
     ctx[F_DIRECTION] = direction;
     ctx[F_CT_STATE] = 0;
-    const verdict = exec(this.program, ctx, this.out, this.services, hook);
+    const wasm = this.wasm;
+    let verdict: number;
+    if (wasm === undefined) {
+      verdict = exec(this.program, ctx, this.out, this.services, hook);
+    } else if (hook !== null) {
+      // Traced: the interpreter, on the same memory-backed counters and the same META carry.
+      wasm.carryIn(ctx);
+      verdict = exec(this.program, ctx, this.out, this.services, hook);
+      wasm.carryOut(ctx);
+    } else {
+      this.slots.base[0] = offset;
+      this.slots.ns[0] = this.lastNs;
+      wasm.run(0, 1);
+      const res = wasm.results;
+      this.out[0] = res[0]!;
+      this.out[1] = res[1]!;
+      this.out[2] = res[2]!;
+      verdict = this.out[0];
+    }
+    this.account(ctx, frame, offset, length, this.lastNs, verdict, this.out[1]!, this.out[2]!);
+  }
+
+  /** Counts one finished packet and reports it to `onPacket`. */
+  private account(
+    ctx: Uint32Array,
+    frame: Uint8Array,
+    offset: number,
+    length: number,
+    timestampNs: number,
+    verdict: number,
+    reason: number,
+    ruleId: number,
+  ): void {
     this.packets++;
     this.bytes += length;
     this.verdictCounts[verdict & 0xff]!++;
-    const reason = this.out[1]!;
     if (reason !== 0) {
       this.reasonCounts[reason & 0xffff]!++;
     }
@@ -303,11 +393,43 @@ export class Engine {
       this.onPacket({
         ctx,
         frame: frame.subarray(offset, offset + length),
-        timestampNs: this.lastNs,
+        timestampNs,
         verdict,
         dropReason: reason,
-        ruleId: this.out[2]!,
+        ruleId,
       });
+    }
+  }
+
+  /** processBatch on the wasm backend: parse up to `slots` frames into the slots, one wasm call, account. */
+  private processBatchWasm(wasm: WasmProgram, batch: PacketBatch, results: BatchResults): void {
+    const n = batch.count ?? batch.offsets.length;
+    const res = wasm.results;
+    this.frame = batch.frames;
+    for (let start = 0; start < n; start += wasm.slots) {
+      const count = Math.min(wasm.slots, n - start);
+      const ns = parseIntoSlots(wasm, batch, batch.linkType ?? 1, start, count, this.slots, this.lastNs);
+      wasm.run(0, count);
+      this.lastNs = ns;
+      for (let s = 0; s < count; s++) {
+        const i = start + s;
+        results.verdicts[i] = res[3 * s]!;
+        results.reasons[i] = res[3 * s + 1]!;
+        results.rules[i] = res[3 * s + 2]!;
+        const { frames, offsets, lengths } = batch;
+        const ctx = wasm.contexts[s]!;
+        this.account(
+          ctx,
+          frames,
+          offsets[i]!,
+          lengths[i]!,
+          this.slots.ns[s]!,
+          res[3 * s]!,
+          res[3 * s + 1]!,
+          res[3 * s + 2]!,
+        );
+      }
+      this.ctx = wasm.contexts[count - 1]!;
     }
   }
 
