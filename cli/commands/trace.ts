@@ -1,12 +1,25 @@
 /**
  * @fileoverview `sluice trace`: the verdict for one connection and the rules that decided each
  * direction, as text (modelled on np-guard's --explain and Calico's PolicyHit) or JSON.
+ *
+ * L7 flags describe one request for a redirected connection: `--http-method/-path/-host/-header`,
+ * `--kafka-role|--kafka-api-key`, `--kafka-api-version`, `--kafka-client-id`, `--kafka-topic`,
+ * `--dns-name`. A Kafka role stands for its first API key (produce → produce, consume → fetch).
+ * `--to-fqdn` is not offered: FQDN peers are not in the IR yet.
  */
 
 import type { Command } from "commander";
 import pc from "picocolors";
 import { TraceError, trace } from "../../compiler/analysis/trace.js";
-import type { DirectionTrace, RuleHit, TraceQuery, TraceResult } from "../../compiler/analysis/trace.js";
+import type {
+  DirectionTrace,
+  L7Trace,
+  RuleHit,
+  TraceQuery,
+  TraceResult,
+} from "../../compiler/analysis/trace.js";
+import { parseKafkaKey } from "../../runtime/l7/kafka.js";
+import type { L7Request } from "../../runtime/l7/match.js";
 import type { CliContext } from "../context.js";
 import { addPolicyOptions, useColor } from "../options.js";
 import type { PolicyOptions } from "../options.js";
@@ -20,10 +33,87 @@ interface TraceOptions extends PolicyOptions {
   icmp?: string;
   output: string;
   exitCode?: boolean;
+  httpMethod?: string;
+  httpPath?: string;
+  httpHost?: string;
+  httpHeader: string[];
+  kafkaRole?: string;
+  kafkaApiKey?: string;
+  kafkaApiVersion?: string;
+  kafkaClientId?: string;
+  kafkaTopic: string[];
+  dnsName?: string;
 }
 
-/** Parse `--port 80[/tcp|udp|sctp]` and `--icmp type[/code]`. */
+/** The L7 request the flags describe, if any. */
+function l7Request(o: TraceOptions): L7Request | undefined {
+  const http =
+    o.httpMethod !== undefined ||
+    o.httpPath !== undefined ||
+    o.httpHost !== undefined ||
+    o.httpHeader.length > 0;
+  const kafka =
+    o.kafkaRole !== undefined ||
+    o.kafkaApiKey !== undefined ||
+    o.kafkaApiVersion !== undefined ||
+    o.kafkaClientId !== undefined ||
+    o.kafkaTopic.length > 0;
+  const dns = o.dnsName !== undefined;
+  if (Number(http) + Number(kafka) + Number(dns) > 1) {
+    throw new TraceError("give the flags of one L7 protocol: --http-*, --kafka-* or --dns-name");
+  }
+  if (http) {
+    return {
+      kind: "http",
+      method: o.httpMethod ?? "GET",
+      path: o.httpPath ?? "/",
+      host: o.httpHost ?? "",
+      headers: o.httpHeader.map((h) => {
+        const at = h.indexOf(":");
+        return at < 0
+          ? ([h.trim(), ""] as const)
+          : ([h.slice(0, at).trim(), h.slice(at + 1).trim()] as const);
+      }),
+    };
+  }
+  if (kafka) {
+    if (o.kafkaRole !== undefined && o.kafkaApiKey !== undefined) {
+      throw new TraceError("--kafka-role and --kafka-api-key are exclusive");
+    }
+    const role = o.kafkaRole?.toLowerCase();
+    if (role !== undefined && role !== "produce" && role !== "consume") {
+      throw new TraceError(`--kafka-role takes produce or consume, got '${o.kafkaRole}'`);
+    }
+    const key = role === "produce" ? 0 : role === "consume" ? 1 : parseKafkaKey(o.kafkaApiKey ?? "produce");
+    if (key === undefined) {
+      throw new TraceError(`--kafka-api-key takes a Kafka API key name or number, got '${o.kafkaApiKey}'`);
+    }
+    const version = Number(o.kafkaApiVersion ?? "0");
+    if (!Number.isInteger(version) || version < 0 || version > 32767) {
+      throw new TraceError(`--kafka-api-version takes 0-32767, got '${o.kafkaApiVersion}'`);
+    }
+    return {
+      kind: "kafka",
+      apiKey: key,
+      apiVersion: version,
+      clientId: o.kafkaClientId ?? "",
+      topics: o.kafkaTopic,
+    };
+  }
+  return dns ? { kind: "dns", name: o.dnsName! } : undefined;
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+/** Parse `--port 80[/tcp|udp|sctp]`, `--icmp type[/code]` and the L7 flags. */
 function query(o: TraceOptions): TraceQuery {
+  const l7 = l7Request(o);
+  return l7 === undefined ? l4Query(o) : { ...l4Query(o), l7 };
+}
+
+function l4Query(o: TraceOptions): TraceQuery {
   if (o.icmp !== undefined) {
     const [t, c] = o.icmp.split("/");
     return {
@@ -73,6 +163,40 @@ function directionText(name: string, who: string, d: DirectionTrace, color: bool
   return out;
 }
 
+function l7Text(l7: L7Trace, color: boolean): string[] {
+  if (!l7.redirected) {
+    return [`  L7: not redirected to a proxy; ${l7.request ?? "the request"} is not inspected`];
+  }
+  const out = [`  L7 (redirected to the ${l7.sets.map((s) => s.parser).join(" and ")} proxy):`];
+  if (l7.request !== undefined) {
+    out.push(`    request: ${l7.request}`);
+  }
+  for (const s of l7.sets) {
+    const head = `    ${s.direction} rule set ${s.set} (${s.parser}, ${s.rules} rule${s.rules === 1 ? "" : "s"})`;
+    if (s.decision === undefined) {
+      out.push(`${head}: give --http-*, --kafka-* or --dns-name to evaluate a request`);
+    } else if (s.decision === "allowed" && s.matched !== undefined) {
+      const m = s.matched;
+      const ns = m.namespace !== undefined ? `${m.namespace}/` : "";
+      const where = m.file !== "" ? ` (${m.file}:${m.line}:${m.column})` : "";
+      out.push(
+        `${head}: ${color ? pc.green("allowed") : "allowed"} by ${m.kind} '${ns}${m.name}' ${m.text}${where}`,
+      );
+    } else if (s.decision === "denied") {
+      out.push(`${head}: ${color ? pc.red("denied") : "denied"}, no rule matched: ${s.response ?? ""}`);
+    } else {
+      out.push(`${head}: not evaluated`);
+    }
+    for (const n of s.notes ?? []) {
+      out.push(`      note: ${n}`);
+    }
+  }
+  if (l7.error !== undefined) {
+    out.push(`    note: ${l7.error}`);
+  }
+  return out;
+}
+
 /** Text rendering of a trace. */
 export function formatTrace(t: TraceResult, color: boolean): string {
   const name = (p: TraceResult["source"]): string =>
@@ -82,9 +206,16 @@ export function formatTrace(t: TraceResult, color: boolean): string {
     `  packet: ${t.packet}`,
     ...directionText("Egress", name(t.source), t.egress, color),
     ...directionText("Ingress", name(t.destination), t.ingress, color),
+    ...(t.l7 !== undefined ? l7Text(t.l7, color) : []),
   ];
   const drop =
-    t.result.dropReasonName !== undefined ? ` (${t.result.verdictName} ${t.result.dropReasonName})` : "";
+    t.result.dropReasonName !== undefined
+      ? ` (${t.result.verdictName} ${t.result.dropReasonName})`
+      : t.l7?.decision === "denied"
+        ? ` (REDIRECTED; L7 ${t.l7.response ?? "denied"})`
+        : t.result.verdictName === "REDIRECTED"
+          ? " (REDIRECTED to the L7 proxy)"
+          : "";
   lines.push(
     `Final verdict: ${t.verdict === "ALLOWED" ? (color ? pc.green("ALLOWED") : "ALLOWED") : color ? pc.red("DENIED") : "DENIED"}${drop}`,
   );
@@ -105,6 +236,7 @@ export function traceJson(t: TraceResult): Record<string, unknown> {
       dropReason: t.result.dropReasonName ?? null,
       ruleId: t.result.ruleId ?? null,
     },
+    ...(t.l7 !== undefined ? { l7: t.l7 } : {}),
   };
 }
 
@@ -122,6 +254,19 @@ export function registerTrace(program: Command, cli: CliContext): void {
       .requiredOption("--to <peer>", "destination: ns/name of a pod or workload, or an IP address")
       .option("--port <port>", "destination port, with /tcp (default), /udp or /sctp")
       .option("--icmp <type>", "trace an ICMP message instead: type[/code]")
+      .option("--http-method <method>", "L7: HTTP request method (default GET when any --http-* is given)")
+      .option("--http-path <path>", "L7: HTTP :path, query string included (default /)")
+      .option("--http-host <host>", "L7: HTTP :authority / Host")
+      .option("--http-header <'k: v'>", "L7: HTTP request header (repeatable)", collect, [])
+      .option(
+        "--kafka-role <role>",
+        "L7: Kafka request of a role: produce (api key produce) or consume (fetch)",
+      )
+      .option("--kafka-api-key <key>", "L7: Kafka API key, by name or number")
+      .option("--kafka-api-version <n>", "L7: Kafka API version (default 0)")
+      .option("--kafka-client-id <id>", "L7: Kafka client id")
+      .option("--kafka-topic <topic>", "L7: Kafka topic the request names (repeatable)", collect, [])
+      .option("--dns-name <name>", "L7: DNS query name")
       .option("-o, --output <format>", "text or json", "text")
       .option("--exit-code", "exit 0 when allowed, 1 when denied, 2 on errors"),
   ).action((paths: string[], o: TraceOptions) => {

@@ -21,7 +21,7 @@ import { F_SRC_IP6, createContext } from "../../runtime/context.js";
 import { readMetadata } from "../../runtime/metadata.js";
 import type { BundleMetadata, EndpointMetadata } from "../../runtime/metadata.js";
 import { buildTableLookup } from "../../runtime/tables/select.js";
-import { ACT_ALLOW, ACT_PASS, IPC_IDENTITY } from "../lower/actions.js";
+import { ACT_ALLOW, ACT_PASS, ACT_REDIRECT, IPC_IDENTITY } from "../lower/actions.js";
 import { formatIp, parseIp, parsePrefix, prefixMask, toWords } from "../net/ip.js";
 import {
   CONN_PROTOCOLS,
@@ -104,7 +104,7 @@ export function stageConns(tables: readonly TableDef[], group: number, peerIdent
           continue;
         }
         open.set(proto, subtract(here, lo, hi));
-        if (verdict === ACT_ALLOW) {
+        if (verdict === ACT_ALLOW || verdict === ACT_REDIRECT) {
           allowed.set(proto, union(allowed.get(proto)!, decided));
         } else if (verdict === ACT_PASS) {
           passed.set(proto, union(passed.get(proto)!, decided));

@@ -7,6 +7,12 @@
  * origin from the source map, so the output shows the rule that decided and the ones it shadowed. A
  * direction whose endpoint no policy selects is allowed by the system default; a selected direction
  * with no matching row is allowed (no default deny applies) — both are said explicitly.
+ *
+ * L7: when the deciding row of a direction is a redirect, the connection goes to a proxy. Given an L7
+ * request (HTTP, Kafka or DNS), the request is evaluated in TypeScript against the rule sets decoded
+ * from the bundle's L7_RULES section with the runtime's own decoder and matcher (runtime/l7), egress
+ * set first; the final verdict is DENIED when a proxy refuses the request (HTTP 403, DNS REFUSED,
+ * Kafka TOPIC_AUTHORIZATION_FAILED), as Cilium answers it.
  */
 
 import { NO_STRING } from "../../runtime/bytecode/bundle.js";
@@ -15,6 +21,11 @@ import { ACTION_DATA0, ACTION_RULE_ID, ACTION_VERDICT } from "../../runtime/byte
 import { F_META0 } from "../../runtime/context.js";
 import { actionOffset, entryStride } from "../../runtime/bytecode/bundle.js";
 import { Engine } from "../../runtime/engine/engine.js";
+import { readL7RuleSets } from "../../runtime/l7/decode.js";
+import { describeL7Request, describeL7Rule, wildcardCause } from "../../runtime/l7/describe.js";
+import { evaluateL7 } from "../../runtime/l7/match.js";
+import type { L7Request } from "../../runtime/l7/match.js";
+import { NO_INDEX } from "../../runtime/l7/rule-set.js";
 import type { PacketResult } from "../../runtime/engine/engine.js";
 import { readMetadata } from "../../runtime/metadata.js";
 import type { BundleMetadata, EndpointMetadata, PolicyTableMetadata } from "../../runtime/metadata.js";
@@ -23,6 +34,8 @@ import {
   ACTION_NAMES,
   ACT_ALLOW,
   ACT_PASS,
+  ACT_REDIRECT,
+  POL_L7_SET,
   IPC_EGRESS_GROUP,
   IPC_IDENTITY,
   IPC_INGRESS_GROUP,
@@ -41,6 +54,8 @@ export interface TraceQuery {
   /** ICMP type and code. */
   readonly icmpType?: number;
   readonly icmpCode?: number;
+  /** An L7 request to evaluate when the connection is redirected to a proxy. */
+  readonly l7?: L7Request;
 }
 
 /** A resolved peer. */
@@ -72,6 +87,56 @@ export interface RuleHit {
   readonly column: number;
   /** Whether this row decided (the best match). */
   readonly decided: boolean;
+  /** L7 rule set of a redirect row. */
+  readonly l7Set?: number;
+}
+
+/** The L7 rule a request matched. */
+export interface L7RuleHit {
+  /** Rule id of the policy rule it belongs to. */
+  readonly ruleId: number;
+  readonly kind: string;
+  readonly namespace?: string;
+  readonly name: string;
+  /** Index in the policy rule's L7 list (absent for a merged-in allow-all). */
+  readonly index?: number;
+  /** Why an allow-all rule is there: an L4-only rule on the same peer and port, or ensureWildcard. */
+  readonly wildcard?: "l4-only" | "implicit" | "written";
+  /** The rule as text. */
+  readonly text: string;
+  readonly file: string;
+  readonly line: number;
+  readonly column: number;
+}
+
+/** One proxy's answer: the rule set of one redirecting direction. */
+export interface L7SetTrace {
+  readonly direction: "egress" | "ingress";
+  /** Rule set index. */
+  readonly set: number;
+  /** Parser: http, kafka, dns, generic. */
+  readonly parser: string;
+  /** Number of rules in the set. */
+  readonly rules: number;
+  readonly decision?: "allowed" | "denied" | "not-evaluated";
+  readonly matched?: L7RuleHit;
+  readonly response?: string;
+  readonly notes?: readonly string[];
+}
+
+/** The L7 part of a trace. */
+export interface L7Trace {
+  /** Whether the connection is redirected to a proxy. */
+  readonly redirected: boolean;
+  /** The request, as text, when one was given. */
+  readonly request?: string;
+  /** allowed / denied when a request was evaluated; "not-evaluated" without a request. */
+  readonly decision: "allowed" | "denied" | "not-evaluated";
+  /** What the proxy answers a denied request with. */
+  readonly response?: string;
+  readonly sets: readonly L7SetTrace[];
+  /** Why the bundle's L7 section could not be read, if it could not. */
+  readonly error?: string;
 }
 
 /** One direction's story. */
@@ -93,6 +158,8 @@ export interface TraceResult {
   readonly egress: DirectionTrace;
   readonly ingress: DirectionTrace;
   readonly result: PacketResult;
+  /** The L7 decision, when the connection is redirected or an L7 request was given. */
+  readonly l7?: L7Trace;
 }
 
 /** A trace that cannot run (unknown peer, missing port). */
@@ -163,7 +230,7 @@ function pickAddresses(
   throw new TraceError(`${a.peer.query} and ${b.peer.query} have no address family in common`);
 }
 
-function hitOf(bundle: Bundle, ruleId: number, action: number, decided: boolean): RuleHit {
+function hitOf(bundle: Bundle, ruleId: number, action: number, decided: boolean, l7Set?: number): RuleHit {
   const r = bundle.sourceMap.find((x) => x.ruleId === ruleId);
   const s = (i: number | undefined): string | undefined =>
     i === undefined || i === NO_STRING ? undefined : bundle.strings[i];
@@ -180,6 +247,76 @@ function hitOf(bundle: Bundle, ruleId: number, action: number, decided: boolean)
     line: r?.line ?? 0,
     column: r?.column ?? 0,
     decided,
+    ...(l7Set !== undefined ? { l7Set } : {}),
+  };
+}
+
+/** Evaluate `req` (if any) against the rule sets the deciding redirect rows name. */
+function traceL7(
+  bundle: Bundle,
+  dirs: readonly ["egress" | "ingress", DirectionTrace][],
+  req: L7Request | undefined,
+): L7Trace | undefined {
+  const redirects = dirs.flatMap(([direction, d]) => {
+    const hit = d.rules.find((r) => r.decided && r.l7Set !== undefined);
+    return hit === undefined ? [] : [{ direction, set: hit.l7Set! }];
+  });
+  if (redirects.length === 0 && req === undefined) {
+    return undefined;
+  }
+  const { sets, error } = readL7RuleSets(bundle);
+  const traces = redirects.map(({ direction, set }): L7SetTrace => {
+    const rs = sets[set];
+    if (rs === undefined) {
+      return { direction, set, parser: "unknown", rules: 0 };
+    }
+    const base = { direction, set, parser: rs.kind, rules: rs.rules.length };
+    if (req === undefined) {
+      return base;
+    }
+    const d = evaluateL7(rs, req);
+    const rule = d.rule;
+    const origin = rule === undefined ? undefined : hitOf(bundle, rule.ruleId, ACT_REDIRECT, true);
+    const cause = rule === undefined ? undefined : wildcardCause(rule);
+    return {
+      ...base,
+      decision: d.decision,
+      ...(rule !== undefined && origin !== undefined
+        ? {
+            matched: {
+              ruleId: rule.ruleId,
+              kind: origin.kind,
+              ...(origin.namespace !== undefined ? { namespace: origin.namespace } : {}),
+              name: origin.name,
+              ...(rule.index !== NO_INDEX ? { index: rule.index } : {}),
+              ...(cause !== undefined ? { wildcard: cause } : {}),
+              text: describeL7Rule(rs.kind, rule),
+              file: origin.file,
+              line: rule.line || origin.line,
+              column: rule.line ? rule.column : origin.column,
+            },
+          }
+        : {}),
+      ...(d.response !== undefined ? { response: d.response } : {}),
+      ...(d.notes.length > 0 ? { notes: [...new Set(d.notes)] } : {}),
+    };
+  });
+  const denied = traces.find((t) => t.decision === "denied");
+  const decision: L7Trace["decision"] =
+    req === undefined || redirects.length === 0
+      ? "not-evaluated"
+      : denied !== undefined
+        ? "denied"
+        : traces.every((t) => t.decision === "allowed")
+          ? "allowed"
+          : "not-evaluated";
+  return {
+    redirected: redirects.length > 0,
+    ...(req !== undefined ? { request: describeL7Request(req) } : {}),
+    decision,
+    ...(denied?.response !== undefined ? { response: denied.response } : {}),
+    sets: traces,
+    ...(error !== undefined ? { error } : {}),
   };
 }
 
@@ -273,16 +410,19 @@ export function trace(bytes: Uint8Array, q: TraceQuery): TraceResult {
       rows.forEach((e, i) => {
         const action = t.entries[e * stride + act + ACTION_VERDICT]!;
         const decides = decision === undefined && i === 0;
+        const l7Set =
+          action === ACT_REDIRECT ? t.entries[e * stride + act + ACTION_DATA0 + POL_L7_SET]! : undefined;
         rules.push(
           hitOf(
             bundle,
             t.entries[e * stride + act + ACTION_RULE_ID]!,
             action,
             decides && action !== ACT_PASS,
+            l7Set,
           ),
         );
         if (decides && action !== ACT_PASS) {
-          decision = action === ACT_ALLOW ? "allowed" : "denied";
+          decision = action === ACT_ALLOW || action === ACT_REDIRECT ? "allowed" : "denied";
         }
       });
     }
@@ -311,13 +451,25 @@ export function trace(bytes: Uint8Array, q: TraceQuery): TraceResult {
     dst.peer,
     "ingress",
   );
+  const passed = result.verdictName === "FORWARDED" || result.verdictName === "REDIRECTED";
+  const l7 = passed
+    ? traceL7(
+        bundle,
+        [
+          ["egress", egress],
+          ["ingress", ingress],
+        ],
+        q.l7,
+      )
+    : undefined;
   return {
-    verdict: result.verdictName === "FORWARDED" ? "ALLOWED" : "DENIED",
+    verdict: passed && l7?.decision !== "denied" ? "ALLOWED" : "DENIED",
     source: src.peer,
     destination: dst.peer,
     packet,
     egress,
     ingress,
     result,
+    ...(l7 !== undefined ? { l7 } : {}),
   };
 }

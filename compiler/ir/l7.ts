@@ -25,6 +25,7 @@
  */
 
 import type { Span } from "../diagnostics/source.js";
+import { KAFKA_KEY_NAMES, KAFKA_TOPIC_KEY_SET } from "../../runtime/l7/kafka.js";
 
 /** Fields every rule set has. */
 interface L7Base {
@@ -126,43 +127,8 @@ export function httpRegexSource(field: string): string {
   return `^(?:${field})$`;
 }
 
-/** Kafka API key names, indexed by key number (upstream `kafka.go` `APIKeyMap`, 0–33). */
-export const KAFKA_API_KEYS: readonly string[] = [
-  "produce",
-  "fetch",
-  "offsets",
-  "metadata",
-  "leaderandisr",
-  "stopreplica",
-  "updatemetadata",
-  "controlledshutdown",
-  "offsetcommit",
-  "offsetfetch",
-  "findcoordinator",
-  "joingroup",
-  "heartbeat",
-  "leavegroup",
-  "syncgroup",
-  "describegroups",
-  "listgroups",
-  "saslhandshake",
-  "apiversions",
-  "createtopics",
-  "deletetopics",
-  "deleterecords",
-  "initproducerid",
-  "offsetforleaderepoch",
-  "addpartitionstotxn",
-  "addoffsetstotxn",
-  "endtxn",
-  "writetxnmarkers",
-  "txnoffsetcommit",
-  "describeacls",
-  "createacls",
-  "deleteacls",
-  "describeconfigs",
-  "alterconfigs",
-];
+/** Kafka API key names, indexed by key number (upstream `kafka.go` `APIKeyMap`, 0–33); owned by the runtime. */
+export const KAFKA_API_KEYS: readonly string[] = KAFKA_KEY_NAMES;
 
 /** API keys each Kafka role expands to (upstream `GetAPIKeys`). */
 export const KAFKA_ROLE_KEYS: Readonly<Record<"produce" | "consume", readonly number[]>> = {
@@ -174,6 +140,4 @@ export const KAFKA_ROLE_KEYS: Readonly<Record<"produce" | "consume", readonly nu
 };
 
 /** API keys whose requests carry topics (upstream `kafka.go`); `topic` is ignored for the others. */
-export const KAFKA_TOPIC_KEYS: ReadonlySet<number> = new Set([
-  0, 1, 2, 3, 4, 5, 6, 8, 9, 10, 11, 19, 20, 21, 23, 24, 27, 28, 34, 35, 37,
-]);
+export const KAFKA_TOPIC_KEYS: ReadonlySet<number> = KAFKA_TOPIC_KEY_SET;

@@ -11,6 +11,11 @@ export const ACT_DENY = 2;
 export const ACT_PASS = 3;
 /** Policy entry: Calico Log, record and continue. */
 export const ACT_LOG = 4;
+/**
+ * Policy entry: allowed, and the connection goes to the L7 proxy (Cilium's `proxy_port`, verdict
+ * REDIRECTED); action data word POL_L7_SET names the L7 rule set its requests are checked against.
+ */
+export const ACT_REDIRECT = 5;
 
 /** Names of the actions, for listings. */
 export const ACTION_NAMES: Readonly<Record<number, string>> = {
@@ -18,6 +23,7 @@ export const ACTION_NAMES: Readonly<Record<number, string>> = {
   [ACT_DENY]: "deny",
   [ACT_PASS]: "pass",
   [ACT_LOG]: "log",
+  [ACT_REDIRECT]: "redirect",
 };
 
 /** ipcache action data: identity of the address. */
@@ -33,8 +39,12 @@ export const IPC_WORDS = 4;
 
 /** Policy entry action data: drop reason for deny entries. */
 export const POL_REASON = 0;
+/** Policy entry action data: L7 rule set index of a redirect entry (NO_L7_SET otherwise). */
+export const POL_L7_SET = 1;
 /** Policy entry action data words. */
-export const POL_WORDS = 1;
+export const POL_WORDS = 2;
+/** POL_L7_SET of an entry that redirects nothing. */
+export const NO_L7_SET = 0xffffffff;
 
 /** Table names the lowering emits (disasm prints them; trace finds tables by them). */
 export const TABLE_IPCACHE_SRC = "ipcache_src";

@@ -15,8 +15,25 @@
  * In audit mode a would-be drop returns AUDIT and the packet goes on. A non-first fragment denied by
  * default is reported as IP_FRAGMENTATION_NOT_SUPPORTED (157), as Cilium does: its ports are unknown.
  *
+ * Redirect rows (L7 rules, Cilium's proxy_port) allow like allow rows and remember the direction and
+ * the row's L7 rule set (r15 bit, META_L7_SET_<dir>); a later allow in the other direction does not
+ * replace the redirect row as the deciding rule. After the conntrack commit (which remembers
+ * REDIRECTED) a redirected packet calls L7_INSPECT once per redirecting direction, egress first, with
+ * r1 = the rule set index:
+ *     r0 == 0   no per-packet decision: the packet returns REDIRECTED (reason 0) with the redirect
+ *               row's rule id. The runtime answers 0 until the L7 datapath exists, so today every
+ *               redirected packet is REDIRECTED.
+ *     r0 != 0   the verdict to return (reason 0, same rule id). Once the L7 datapath exists (next
+ *               issue) it reassembles the stream, and for a packet completing a request (HTTP
+ *               request, Kafka request, DNS query) evaluates it against the set: FORWARDED when a
+ *               rule matches, DROPPED when none does (the proxy answers HTTP 403, DNS REFUSED or a
+ *               Kafka error; Hubble records those as L7 flows, not as datapath drops).
+ * Audit mode is unaffected: redirects are allows; a would-be drop in the other direction returns AUDIT.
+ *
  * Registers: r6 scratch, r7 src identity, r8 egress group, r9 ct state, r10 dst identity,
- * r11 ingress group, r12 deciding rule id, r13/r14 row fields (r0..r5 are clobbered by calls).
+ * r11 ingress group, r12 deciding rule id, r13/r14 row fields, r15 redirect bits (1 egress, 2 ingress)
+ * (r0..r5 are clobbered by calls). The deciding row is also stored in META_DECIDING_TABLE/ENTRY
+ * (runtime/l7/meta-words.ts) whenever r12 or a drop takes its rule id, for flow attribution.
  */
 
 import type { Label, ProgramBuilder } from "../bundle/program-builder.js";
@@ -28,6 +45,7 @@ import {
   NO_RULE,
   SVC_CT_CREATE,
   SVC_CT_LOOKUP,
+  SVC_L7_INSPECT,
 } from "../../runtime/bytecode/opcodes.js";
 import {
   CT_NEW,
@@ -47,13 +65,22 @@ import {
   VERDICT_AUDIT,
   VERDICT_DROPPED,
   VERDICT_FORWARDED,
+  VERDICT_REDIRECTED,
 } from "../../runtime/verdict.js";
+import {
+  META_DECIDING_ENTRY,
+  META_DECIDING_TABLE,
+  META_L7_SET_EGRESS,
+  META_L7_SET_INGRESS,
+} from "../../runtime/l7/meta-words.js";
 import {
   ACT_ALLOW,
   ACT_PASS,
+  ACT_REDIRECT,
   IPC_EGRESS_GROUP,
   IPC_IDENTITY,
   IPC_INGRESS_GROUP,
+  POL_L7_SET,
   POL_REASON,
 } from "./actions.js";
 
@@ -67,6 +94,19 @@ export interface ProgramTables {
 
 const META_GROUP = F_META0;
 const META_PEER = F_META0 + 1;
+/** Register holding the redirect bits. */
+const R_REDIRECT = 15;
+/** r15 bit: egress redirected. */
+const REDIRECT_EGRESS = 1;
+/** r15 bit: ingress redirected. */
+const REDIRECT_INGRESS = 2;
+
+/** Record row r6 of `table` as the deciding row (clobbers r1). */
+function markDeciding(p: ProgramBuilder, table: number): void {
+  p.mov(1, table);
+  p.stf(META_DECIDING_TABLE, 1);
+  p.stf(META_DECIDING_ENTRY, 6);
+}
 
 /**
  * Emit the policy stage for one direction; falls through when allowed. Tier tables run in order: a
@@ -80,6 +120,7 @@ function emitDirection(
   group: number,
   peer: number,
   audit: boolean,
+  redirectMeta: { readonly bit: number; readonly meta: number },
 ): void {
   const done = p.label(`${direction}_done`);
   p.note(`${direction}: skip unless a policy selects the endpoint for ${direction}`);
@@ -95,11 +136,25 @@ function emitDirection(
     p.lda(13, 6, table, ACTION_RULE_ID);
     p.lda(14, 6, table, ACTION_VERDICT);
     const denied = p.label(`${direction}_tier${k}_denied`);
+    const redirect = p.label(`${direction}_tier${k}_redirect`);
     p.jeq(14, ACT_PASS, next);
+    p.jeq(14, ACT_REDIRECT, redirect);
     p.jne(14, ACT_ALLOW, denied);
+    p.note(`${direction}: allowed; a redirect of the other direction stays the deciding row`);
+    p.jne(R_REDIRECT, 0, done);
     p.movx(12, 13);
+    markDeciding(p, table);
+    p.ja(done);
+    p.bind(redirect);
+    p.note(`${direction}: allowed and redirected to the L7 proxy; remember the rule set`);
+    p.lda(1, 6, table, ACTION_DATA0 + POL_L7_SET);
+    p.stf(redirectMeta.meta, 1);
+    p.add(R_REDIRECT, redirectMeta.bit);
+    p.movx(12, 13);
+    markDeciding(p, table);
     p.ja(done);
     p.bind(denied);
+    markDeciding(p, table);
     p.note(`${direction}: denied; the row carries the drop reason`);
     p.lda(1, 6, table, ACTION_DATA0 + POL_REASON);
     const reasonSet = p.label(`${direction}_tier${k}_reason`);
@@ -152,15 +207,26 @@ export function emitProgram(p: ProgramBuilder, t: ProgramTables, options: { audi
   p.lda(10, 6, t.ipcacheDst, ACTION_DATA0 + IPC_IDENTITY);
   p.lda(11, 6, t.ipcacheDst, ACTION_DATA0 + IPC_INGRESS_GROUP);
   p.mov(12, NO_RULE);
-  emitDirection(p, t.egress, "egress", 8, 10, options.audit);
-  emitDirection(p, t.ingress, "ingress", 11, 7, options.audit);
+  p.mov(R_REDIRECT, 0);
+  emitDirection(p, t.egress, "egress", 8, 10, options.audit, {
+    bit: REDIRECT_EGRESS,
+    meta: META_L7_SET_EGRESS,
+  });
+  emitDirection(p, t.ingress, "ingress", 11, 7, options.audit, {
+    bit: REDIRECT_INGRESS,
+    meta: META_L7_SET_INGRESS,
+  });
   const commit = p.label("commit");
+  const commitCall = p.label("commit_call");
   const out = p.label("out");
-  p.note("new (or reopened) connections enter conntrack");
+  p.note("new (or reopened) connections enter conntrack, remembering a redirect");
   p.jeq(9, CT_NEW, commit);
   p.jne(9, CT_REOPENED, out);
   p.bind(commit);
   p.mov(1, VERDICT_FORWARDED);
+  p.jeq(R_REDIRECT, 0, commitCall);
+  p.mov(1, VERDICT_REDIRECTED);
+  p.bind(commitCall);
   p.call(SVC_CT_CREATE);
   p.jeq(0, 0, out);
   p.mov(1, REASON_CT_MAP_INSERTION_FAILED);
@@ -168,10 +234,44 @@ export function emitProgram(p: ProgramBuilder, t: ProgramTables, options: { audi
   p.movx(2, 12);
   p.exit();
   p.bind(out);
+  const redirected = p.label("redirected");
+  p.jne(R_REDIRECT, 0, redirected);
   p.mov(0, VERDICT_FORWARDED);
   p.mov(1, 0);
   p.movx(2, 12);
   p.exit();
+  p.bind(redirected);
+  emitL7Inspect(p);
   p.bind(forward);
   p.ret(VERDICT_FORWARDED);
+}
+
+/** The redirected exit: L7_INSPECT per redirecting direction; 0 from every call means REDIRECTED. */
+function emitL7Inspect(p: ProgramBuilder): void {
+  const decided = p.label("l7_decided");
+  const steps = [
+    { bit: REDIRECT_EGRESS, meta: META_L7_SET_EGRESS, name: "egress" },
+    { bit: REDIRECT_INGRESS, meta: META_L7_SET_INGRESS, name: "ingress" },
+  ];
+  for (const s of steps) {
+    const run = p.label(`l7_${s.name}`);
+    const skip = p.label(`l7_${s.name}_skip`);
+    p.jset(R_REDIRECT, s.bit, run);
+    p.ja(skip);
+    p.bind(run);
+    p.note(`L7: inspect against the ${s.name} rule set; r0 = 0 leaves the packet REDIRECTED`);
+    p.ldf(1, s.meta);
+    p.call(SVC_L7_INSPECT);
+    p.jne(0, 0, decided);
+    p.bind(skip);
+  }
+  p.mov(0, VERDICT_REDIRECTED);
+  p.mov(1, 0);
+  p.movx(2, 12);
+  p.exit();
+  p.bind(decided);
+  p.note("L7: the L7 engine decided this packet (r0 is the verdict)");
+  p.mov(1, 0);
+  p.movx(2, 12);
+  p.exit();
 }

@@ -150,8 +150,8 @@ export function lowerToBundle(
     ipcacheDst: emitIpcache(b, TABLE_IPCACHE_DST, F_DST_IP6, model, ingress, egress),
   };
   const policyTables = {
-    egress: emitPolicyTables(b, model, options.model, entries, egress, "egress"),
-    ingress: emitPolicyTables(b, model, options.model, entries, ingress, "ingress"),
+    egress: emitPolicyTables(b, model, options.model, entries, egress, "egress", diags),
+    ingress: emitPolicyTables(b, model, options.model, entries, ingress, "ingress", diags),
   };
   emitProgram(
     b.program,

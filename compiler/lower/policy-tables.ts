@@ -14,16 +14,23 @@
  *
  * Negations (Calico notSelector/notNets, notPorts/notProtocol/notICMP) are resolved here: peers minus
  * not-peers as identity sets; L4 keys minus negated keys as boxes (l4-boxes.ts).
+ *
+ * L7 (Cilium model): allow rows whose rules carry L7 rules become redirect rows (ACT_REDIRECT, allow's
+ * priority) naming a merged L7 rule set (l7-merge.ts); the sets of both directions go to the bundle's
+ * L7_RULES section. Action data: POL_REASON, POL_L7_SET. Other models keep L7 rules as L4 allows.
  */
 
 import type { BundleBuilder, TableBuilder } from "../bundle/bundle-builder.js";
+import type { Diagnostics } from "../diagnostics/diagnostic.js";
 import type { Direction, PolicyEntry, PortMatch, RuleEntry } from "../ir/entry.js";
 import { F_DST_PORT, F_ICMP_CODE, F_ICMP_TYPE, F_META0, F_PROTO } from "../../runtime/context.js";
 import { MATCH_EXACT, MATCH_RANGE, MATCH_TERNARY } from "../../runtime/bytecode/bundle.js";
 import { REASON_POLICY_DENIED, REASON_POLICY_DENY } from "../../runtime/verdict.js";
-import { ACT_ALLOW, ACT_DENY, ACT_LOG, ACT_PASS, POL_WORDS } from "./actions.js";
+import { ACT_ALLOW, ACT_DENY, ACT_LOG, ACT_PASS, NO_L7_SET, POL_WORDS } from "./actions.js";
 import type { DirectionGroups, SubjectGroup } from "./groups.js";
 import { subtractL4 } from "./l4-boxes.js";
+import { l7SetsOf, mergeL7Rows, writeL7Section } from "./l7-merge.js";
+import type { PolicyRow } from "./l7-merge.js";
 import type { EvaluationModel, LoweringModel } from "./model.js";
 import { ANY_L4, l4Keys, resolveNamedPort } from "./port-keys.js";
 import type { L4Key } from "./port-keys.js";
@@ -85,6 +92,7 @@ function addRow(
   verdict: number,
   ruleId: number,
   reason: number,
+  l7Set = NO_L7_SET,
 ): void {
   table.add(
     priority,
@@ -99,7 +107,7 @@ function addRow(
     verdict,
     ruleId,
     0,
-    [reason],
+    [reason, l7Set],
   );
 }
 
@@ -125,9 +133,9 @@ function rulePeers(model: LoweringModel, e: RuleEntry): readonly number[] | "any
   return base.filter((id) => !excluded.has(id)).sort((a, b) => a - b);
 }
 
-/** Rows of one rule for one subject group. */
+/** Rows of one rule for one subject group, appended to `out`. */
 function emitRuleRows(
-  table: TableBuilder,
+  out: PolicyRow[],
   model: LoweringModel,
   evalModel: EvaluationModel,
   group: SubjectGroup,
@@ -147,8 +155,8 @@ function emitRuleRows(
   ): L4Key[] =>
     e.notPorts.length === 0 ? l4Keys(ports, resolve) : subtractL4(l4Keys(ports, resolve), negated);
   const emitFor = (peer: number | "any", keys: readonly L4Key[]): void => {
-    for (const k of keys) {
-      addRow(table, priority, group.id, peer, k, verdict, ruleId, reason);
+    for (const key of keys) {
+      out.push({ priority, peer, key, verdict, ruleId, reason, entry: e });
     }
   };
   const hasNamed = e.ports.some((c) => c.named !== undefined);
@@ -185,7 +193,11 @@ function emitRuleRows(
   }
 }
 
-/** Emit the policy tables of `direction`, one per tier present, in tier order. */
+/**
+ * Emit the policy tables of `direction`, one per tier present, in tier order, and (re)write the
+ * bundle's L7_RULES section with the rule sets of every direction emitted so far. `diags` receives
+ * L7 merge conflicts (S3501); without it a conflict keeps the first parser silently.
+ */
 export function emitPolicyTables(
   b: BundleBuilder,
   model: LoweringModel,
@@ -193,7 +205,9 @@ export function emitPolicyTables(
   entries: readonly PolicyEntry[],
   groups: DirectionGroups,
   direction: Direction,
+  diags?: Diagnostics,
 ): TierTable[] {
+  const l7Sets = l7SetsOf(b);
   const tiers = new Map<number, string>();
   for (const e of entries) {
     if (e.direction === direction) {
@@ -213,6 +227,7 @@ export function emitPolicyTables(
     for (const g of groups.groups) {
       let endBy = -1;
       let endDeny = false;
+      const rows: PolicyRow[] = [];
       for (const i of g.entries) {
         const e = entries[i]!;
         if (e.tier !== tier || e.origin.staged === true) {
@@ -226,7 +241,14 @@ export function emitPolicyTables(
           endDeny ||= e.defaultDeny;
           continue;
         }
-        emitRuleRows(table, model, evalModel, g, e, i, direction);
+        emitRuleRows(rows, model, evalModel, g, e, i, direction);
+      }
+      const written =
+        evalModel === "cilium"
+          ? mergeL7Rows(rows, l7Sets, diags)
+          : rows.map((r) => ({ ...r, l7Set: NO_L7_SET }));
+      for (const r of written) {
+        addRow(table, r.priority, g.id, r.peer, r.key, r.verdict, r.ruleId, r.reason, r.l7Set);
       }
       if (endBy >= 0 && (endDeny || evalModel === "calico")) {
         addRow(
@@ -243,5 +265,6 @@ export function emitPolicyTables(
     }
     out.push({ table: table.index, tier, tierName });
   }
+  writeL7Section(b);
   return out;
 }

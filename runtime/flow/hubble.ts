@@ -6,9 +6,14 @@
  * Names come from the bundle: endpoint addresses → namespace, pod and labels (metadata), rule ids →
  * policies (source map), peer identities from the ipcache tables. Zero values are omitted, as protojson
  * omits them; 64-bit integers would be strings, but every number here fits in 32 bits.
+ *
+ * `policy_match_type` comes from the policy row that decided: the program stores its table and entry
+ * in META words (runtime/l7/meta-words.ts), and the row's key says what it matched on (peer identity
+ * and/or L4), as Cilium's policy map entry does (pkg/monitor/api/types.go; cilium.md §4.3).
  */
 
-import { actionOffset, entryStride } from "../bytecode/bundle.js";
+import { actionOffset, entryStride, keyDataOffset } from "../bytecode/bundle.js";
+import type { Bundle } from "../bytecode/bundle.js";
 import { ACTION_DATA0, NO_ENTRY } from "../bytecode/opcodes.js";
 import {
   CTX_WORDS,
@@ -19,6 +24,7 @@ import {
   F_ICMP_TYPE,
   F_IP_VERSION,
   F_LINK_TYPE,
+  F_META0,
   F_PROTO,
   F_SRC_IP6,
   F_SRC_PORT,
@@ -31,6 +37,61 @@ import { ipToString } from "../packet/describe.js";
 import type { Program } from "../program.js";
 import { REASON_POLICY_DENIED, VERDICT_DROPPED, dropReasonName, verdictName } from "../verdict.js";
 import { readMetadata } from "../metadata.js";
+import { META_DECIDING_ENTRY, META_DECIDING_TABLE } from "../l7/meta-words.js";
+
+/** Hubble `policy_match_type` values (pkg/monitor/api/types.go). */
+export const MATCH_TYPE_NONE = 0;
+/** Matched on the peer identity only (every port). */
+export const MATCH_TYPE_L3_ONLY = 1;
+/** Matched on the peer identity and the port. */
+export const MATCH_TYPE_L3_L4 = 2;
+/** Matched on the port only (every peer). */
+export const MATCH_TYPE_L4_ONLY = 3;
+/** Matched everything (every peer, every port). */
+export const MATCH_TYPE_ALL = 4;
+/** Matched on the peer identity and the protocol (every port of it). */
+export const MATCH_TYPE_L3_PROTO = 5;
+/** Matched on the protocol only. */
+export const MATCH_TYPE_PROTO_ONLY = 6;
+
+/**
+ * The policy_match_type of the row that decided a packet whose program returned `ruleId` (NONE when no
+ * row decided, when the META words do not name a row with that rule id, or for a default-deny row,
+ * which Cilium reports as no match).
+ */
+export function policyMatchType(bundle: Bundle, ctx: Uint32Array, ruleId: number, reason: number): number {
+  const t = bundle.tables[ctx[META_DECIDING_TABLE]!];
+  const e = ctx[META_DECIDING_ENTRY]!;
+  if (ruleId === NO_ENTRY || t === undefined || e >= t.entryCount || reason === REASON_POLICY_DENIED) {
+    return MATCH_TYPE_NONE;
+  }
+  const base = e * entryStride(t);
+  const act = base + actionOffset(t);
+  if (t.entries[act + 1] !== ruleId || (t.actionWords > 0 && t.entries[act + 3] === REASON_POLICY_DENIED)) {
+    return MATCH_TYPE_NONE;
+  }
+  const word = (field: number, w: number): number | undefined => {
+    const i = t.keys.findIndex((k) => k.field === field);
+    return i < 0 ? undefined : t.entries[base + keyDataOffset(t, i) + w];
+  };
+  const peerMask = word(F_META0 + 1, 1);
+  if (peerMask === undefined) {
+    return MATCH_TYPE_NONE;
+  }
+  const peer = peerMask !== 0;
+  const proto = (word(F_PROTO, 1) ?? 0) !== 0;
+  const lo = word(F_DST_PORT, 0) ?? 0;
+  const hi = word(F_DST_PORT, 1) ?? 0xffff;
+  const port =
+    lo !== 0 || hi < 0xffff || (word(F_ICMP_TYPE, 1) ?? 0) !== 0 || (word(F_ICMP_CODE, 1) ?? 0) !== 0;
+  if (port) {
+    return peer ? MATCH_TYPE_L3_L4 : MATCH_TYPE_L4_ONLY;
+  }
+  if (proto) {
+    return peer ? MATCH_TYPE_L3_PROTO : MATCH_TYPE_PROTO_ONLY;
+  }
+  return peer ? MATCH_TYPE_L3_ONLY : MATCH_TYPE_ALL;
+}
 
 /** A Hubble endpoint. */
 export interface HubbleEndpoint {
@@ -63,6 +124,7 @@ export interface HubbleFlow {
   node_name?: string;
   event_type: { type: number; sub_type?: number };
   traffic_direction?: "INGRESS" | "EGRESS";
+  policy_match_type?: number;
   drop_reason_desc?: string;
   is_reply: boolean;
   Summary: string;
@@ -248,6 +310,10 @@ export class HubbleFlowBuilder {
     const decided = ruleId === 0xffffffff ? undefined : this.policyOf(ruleId);
     if (decided !== undefined) {
       flow.traffic_direction = decided.direction;
+      const matchType = policyMatchType(this.program.bundle, ctx, ruleId, reason);
+      if (matchType !== MATCH_TYPE_NONE) {
+        flow.policy_match_type = matchType;
+      }
       const dir = decided.direction === "INGRESS" ? "ingress" : "egress";
       if (verdict !== VERDICT_DROPPED) {
         flow[`${dir}_allowed_by`] = [decided.policy];

@@ -110,28 +110,28 @@ const EXPECTED: Readonly<Record<string, () => Probe[]>> = {
     ...tcp(IP.svc!, "8.8.8.8", 80, 133),
   ],
   "examples__policies__l7__http__http.yaml": () => [
-    ...tcp("8.8.8.8", IP.svc!, 80, "FORWARDED"),
-    ...tcp(IP.frontend!, IP.svc!, 80, "FORWARDED"),
+    ...tcp("8.8.8.8", IP.svc!, 80, "REDIRECTED"),
+    ...tcp(IP.frontend!, IP.svc!, 80, "REDIRECTED"),
     ...tcp(IP.frontend!, IP.svc!, 81, 133),
   ],
   "examples__policies__l7__kafka__kafka-role.yaml": () => [
-    ...tcp(IP.hq!, IP.kafka!, 9092, "FORWARDED"),
+    ...tcp(IP.hq!, IP.kafka!, 9092, "REDIRECTED"),
     ...tcp(IP.hq!, IP.kafka!, 9093, 133),
     ...tcp(IP.frontend!, IP.kafka!, 9092, 133),
   ],
   "examples__policies__l7__dns__dns.yaml": () => [
-    { name: "dns udp", frame: udpPkt(`${IP.alliance!}:5353`, `${IP.dns!}:53`), expect: "FORWARDED" },
+    { name: "dns udp", frame: udpPkt(`${IP.alliance!}:5353`, `${IP.dns!}:53`), expect: "REDIRECTED" },
     {
       name: "dns udp6",
       frame: udpPkt(`[${v6(IP.alliance!)}]:5353`, `[${v6(IP.dns!)}]:53`),
-      expect: "FORWARDED",
+      expect: "REDIRECTED",
     },
-    ...tcp(IP.alliance!, IP.dns!, 53, "FORWARDED"),
+    ...tcp(IP.alliance!, IP.dns!, 53, "REDIRECTED"),
     // toFQDNs allows the addresses DNS answers name; sluice has learned none.
     ...tcp(IP.alliance!, "104.198.14.52", 80, 133),
   ],
   "examples__kubernetes-grpc__cc-door-ingress-security.yaml": () => [
-    ...tcp(IP.terminal!, IP.door!, 50051, "FORWARDED"),
+    ...tcp(IP.terminal!, IP.door!, 50051, "REDIRECTED"),
     ...tcp(IP.frontend!, IP.door!, 50051, 133),
     ...tcp(IP.terminal!, IP.door!, 50052, 133),
   ],

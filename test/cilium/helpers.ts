@@ -132,7 +132,7 @@ export function compileFiles(files: Readonly<Record<string, string>>): CompileRe
 export interface Probe {
   readonly name: string;
   readonly frame: Uint8Array;
-  readonly expect: "FORWARDED" | 133 | 181;
+  readonly expect: "FORWARDED" | "REDIRECTED" | 133 | 181;
 }
 
 /** Run probes on a fresh engine for `r` (each at its own time, new connections). */
@@ -144,7 +144,8 @@ export function runProbes(r: CompileResult, probes: readonly Probe[]): string[] 
   const failures: string[] = [];
   probes.forEach((p, i) => {
     const res = engine.process(p.frame, { timestampNs: 1e9 + i * 1e6 });
-    const got = res.verdictName === "FORWARDED" ? "FORWARDED" : res.dropReason;
+    const got =
+      res.verdictName === "FORWARDED" || res.verdictName === "REDIRECTED" ? res.verdictName : res.dropReason;
     if (got !== p.expect) {
       failures.push(`${p.name}: expected ${p.expect}, got ${res.verdictName} ${res.dropReasonName ?? ""}`);
     }

@@ -50,9 +50,9 @@ export function warnL7(span: Span, ctx: Ctx): void {
   ctx.diags.warn(
     W_L7,
     "l7-not-enforced",
-    "L7 rules are checked but not enforced yet: the packet path allows their ports at L4",
+    "L7 rules are compiled and evaluated by `sluice trace`, but the packet path does not inspect requests yet: packets on these ports are REDIRECTED",
     span,
-    "treat requests on these ports as allowed until L7 enforcement lands",
+    "ask `sluice trace --http-method/--http-path/...` for the L7 decision of a request",
   );
 }
 

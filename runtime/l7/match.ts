@@ -1,0 +1,185 @@
+/**
+ * @fileoverview Evaluate one L7 request against one rule set, as Cilium's proxies do (cilium.md §1.6,
+ * §1.9, §1.10): the request is allowed when any rule matches; within a rule every given field must
+ * match. `trace` uses this today; the L7 datapath will use it for reassembled requests.
+ *
+ * - HTTP: `method`, `path` (with the query string) and `host` are RE2 regexes over the whole value
+ *   (re2.ts); a header condition without value needs the header, with a value the exact value; a
+ *   condition with a mismatch action (LOG, ADD, DELETE, REPLACE) never fails the rule. A value kept in
+ *   a secret is unknown here: the condition uses the inline value if any, else does not match.
+ *   Denied: HTTP 403 "Access denied".
+ * - Kafka: api key in the rule's keys (a role is expanded already), exact version and client id; a
+ *   topic constrains only api keys that carry topics, and every topic of the request must be allowed
+ *   by some rule. Denied: error TOPIC_AUTHORIZATION_FAILED (29).
+ * - DNS: the rule's anchored regex over the lower-cased name with a trailing dot. Denied: REFUSED.
+ * - Generic proxylib rules are not evaluated (their parsers are not modelled): such sets answer
+ *   "not evaluated".
+ * A wildcard rule (RULE_WILDCARD) matches every request of its kind.
+ */
+
+import { KAFKA_TOPIC_AUTHORIZATION_FAILED, KAFKA_TOPIC_KEY_SET } from "./kafka.js";
+import { compileAnchored, compileFullMatch } from "./re2.js";
+import { RULE_WILDCARD } from "./rule-set.js";
+import type { L7DnsRule, L7HttpRule, L7KafkaRule, L7RuleSet } from "./rule-set.js";
+
+/** An HTTP request. */
+export interface HttpRequest {
+  readonly kind: "http";
+  readonly method: string;
+  /** `:path`, query string included. */
+  readonly path: string;
+  /** `:authority` / Host. */
+  readonly host: string;
+  /** Headers as (name, value). */
+  readonly headers: readonly (readonly [string, string])[];
+}
+
+/** A Kafka request header. */
+export interface KafkaRequest {
+  readonly kind: "kafka";
+  readonly apiKey: number;
+  readonly apiVersion: number;
+  readonly clientId: string;
+  /** Topics the request names (may be empty). */
+  readonly topics: readonly string[];
+}
+
+/** A DNS query. */
+export interface DnsRequest {
+  readonly kind: "dns";
+  readonly name: string;
+}
+
+/** A request an L7 proxy sees. */
+export type L7Request = HttpRequest | KafkaRequest | DnsRequest;
+
+/** A rule of any set. */
+export type L7AnyRule = L7RuleSet["rules"][number];
+
+/** The outcome of one request against one set. */
+export interface L7Decision {
+  /** allowed, denied, or not evaluated (generic parsers). */
+  readonly decision: "allowed" | "denied" | "not-evaluated";
+  /** The rule that allowed it (the first matching; for Kafka topics, the one for the first topic). */
+  readonly rule?: L7AnyRule;
+  /** What the proxy answers a denied request with. */
+  readonly response?: string;
+  /** Rules that could not be evaluated (regexes without a JS equivalent, secrets). */
+  readonly notes: readonly string[];
+}
+
+/** The answer a proxy of `kind` gives a denied request. */
+export function deniedResponse(kind: L7RuleSet["kind"]): string {
+  switch (kind) {
+    case "http":
+      return "HTTP 403 Access denied";
+    case "kafka":
+      return `Kafka error ${KAFKA_TOPIC_AUTHORIZATION_FAILED} TOPIC_AUTHORIZATION_FAILED`;
+    case "dns":
+      return "DNS REFUSED";
+    case "generic":
+      return "request refused by the proxylib parser";
+  }
+}
+
+function regexMatches(source: string | undefined, value: string, notes: string[]): boolean {
+  if (source === undefined) {
+    return true;
+  }
+  const c = compileFullMatch(source);
+  if (!c.ok) {
+    notes.push(c.error);
+    return false;
+  }
+  return c.re.test(value);
+}
+
+function httpMatches(rule: L7HttpRule, req: HttpRequest, notes: string[]): boolean {
+  if (
+    !regexMatches(rule.method, req.method, notes) ||
+    !regexMatches(rule.path, req.path, notes) ||
+    !regexMatches(rule.host, req.host, notes)
+  ) {
+    return false;
+  }
+  return rule.headers.every((h) => {
+    if (h.mismatch !== undefined) {
+      return true;
+    }
+    const values = req.headers.filter(([n]) => n.toLowerCase() === h.name.toLowerCase()).map(([, v]) => v);
+    if (h.value === undefined) {
+      if (h.secretName !== undefined) {
+        notes.push(`header '${h.name}' compares with secret ${h.secretName}, whose value is not known here`);
+        return false;
+      }
+      return values.length > 0;
+    }
+    return values.includes(h.value);
+  });
+}
+
+function kafkaBase(rule: L7KafkaRule, req: KafkaRequest): boolean {
+  return (
+    (rule.apiKeys.length === 0 || rule.apiKeys.includes(req.apiKey)) &&
+    (rule.apiVersion === undefined || rule.apiVersion === req.apiVersion) &&
+    (rule.clientId === undefined || rule.clientId === req.clientId)
+  );
+}
+
+function evalKafka(rules: readonly L7KafkaRule[], req: KafkaRequest): L7KafkaRule | undefined {
+  const wild = (r: L7KafkaRule): boolean => (r.flags & RULE_WILDCARD) !== 0;
+  if (!KAFKA_TOPIC_KEY_SET.has(req.apiKey) || req.topics.length === 0) {
+    return rules.find((r) => wild(r) || kafkaBase(r, req));
+  }
+  let first: L7KafkaRule | undefined;
+  for (const t of req.topics) {
+    const r = rules.find((x) => wild(x) || (kafkaBase(x, req) && (x.topic === undefined || x.topic === t)));
+    if (r === undefined) {
+      return undefined;
+    }
+    first ??= r;
+  }
+  return first;
+}
+
+function dnsMatches(rule: L7DnsRule, name: string, notes: string[]): boolean {
+  const c = compileAnchored(rule.regex);
+  if (!c.ok) {
+    notes.push(c.error);
+    return false;
+  }
+  return c.re.test(name);
+}
+
+/** The DNS name a rule regex runs over: lower-cased, with a trailing dot. */
+export function dnsRuleName(name: string): string {
+  const lower = name.toLowerCase();
+  return lower.endsWith(".") ? lower : `${lower}.`;
+}
+
+/** Evaluate `req` against `set`. */
+export function evaluateL7(set: L7RuleSet, req: L7Request): L7Decision {
+  const notes: string[] = [];
+  const denied = (): L7Decision => ({ decision: "denied", response: deniedResponse(set.kind), notes });
+  const allowed = (rule: L7AnyRule | undefined): L7Decision =>
+    rule === undefined ? denied() : { decision: "allowed", rule, notes };
+  if (set.kind === "generic") {
+    notes.push(`the '${set.parser}' proxylib parser is not modelled`);
+    return { decision: "not-evaluated", notes };
+  }
+  if (set.kind !== req.kind) {
+    notes.push(`the ${set.kind} proxy cannot parse a ${req.kind} request`);
+    return denied();
+  }
+  const wild = (r: { readonly flags: number }): boolean => (r.flags & RULE_WILDCARD) !== 0;
+  switch (set.kind) {
+    case "http":
+      return allowed(set.rules.find((r) => wild(r) || httpMatches(r, req as HttpRequest, notes)));
+    case "kafka":
+      return allowed(evalKafka(set.rules, req as KafkaRequest));
+    case "dns": {
+      const name = dnsRuleName((req as DnsRequest).name);
+      return allowed(set.rules.find((r) => wild(r) || dnsMatches(r, name, notes)));
+    }
+  }
+}
