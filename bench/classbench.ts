@@ -19,6 +19,7 @@ import { F_DST_IP4, F_DST_PORT, F_PROTO, F_SRC_IP4, F_SRC_PORT, createContext } 
 import { RESULT_RULE, RESULT_WORDS, exec } from "../runtime/interp/exec.js";
 import { loadProgram } from "../runtime/program.js";
 import type { Program, TableAlgorithm } from "../runtime/program.js";
+import type { WasmProgram } from "../runtime/wasm/index.js";
 import { measure } from "./harness.js";
 import type { MeasureOptions } from "./harness.js";
 
@@ -33,6 +34,7 @@ export interface ClassBenchResult {
   readonly baselineMpps: number;
   readonly ratio: number;
   readonly algorithm: string;
+  readonly backend: string;
   readonly compileMs: number;
   readonly loadMs: number;
   readonly bundleBytes: number;
@@ -45,6 +47,8 @@ export interface ClassBenchResult {
 
 /** Options of a run. */
 export interface ClassBenchOptions extends MeasureOptions {
+  /** Execution backend ("wasm" needs runClassBenchAsync). */
+  readonly backend?: "interp" | "wasm";
   /** Skip the baseline measurement (it takes seconds for 10K rules). */
   readonly skipBaseline?: boolean;
   /** Table algorithm for the measured engine. */
@@ -99,28 +103,43 @@ function classifyAll(program: Program, cols: Uint32Array[], got: Uint32Array): v
   }
 }
 
-/** Run the workload on files `rulesPath` and `tracePath`. */
-export function runClassBench(
-  rulesPath: string,
-  tracePath: string,
-  options: ClassBenchOptions = {},
-): ClassBenchResult {
-  const rulesText = readFileSync(rulesPath, "utf8");
-  const traceText = readFileSync(tracePath, "utf8");
-  const rules = parseRules(rulesText, rulesPath);
-  const trace = parseTrace(traceText, tracePath);
-  const dbgen = rules.some((r) => r.flags !== undefined);
+/** One pass of a backend over the trace columns, writing rule ids. */
+type Classify = (cols: Uint32Array[], got: Uint32Array) => void;
 
+/** Everything a run prepares before measuring. */
+interface Prepared {
+  readonly rules: readonly ClassBenchRule[];
+  readonly trace: readonly ClassBenchHeader[];
+  readonly bytes: Uint8Array;
+  readonly program: Program;
+  readonly compileMs: number;
+  readonly loadMs: number;
+}
+
+function prepare(rulesPath: string, tracePath: string, options: ClassBenchOptions): Prepared {
+  const rules = parseRules(readFileSync(rulesPath, "utf8"), rulesPath);
+  const trace = parseTrace(readFileSync(tracePath, "utf8"), tracePath);
   const t0 = performance.now();
   const bytes = encodeBundle(compileClassBench(rules, rulesPath));
   const t1 = performance.now();
   const program = loadProgram(bytes, { tableAlgorithm: options.tableAlgorithm ?? "auto" });
   const t2 = performance.now();
+  return { rules, trace, bytes, program, compileMs: t1 - t0, loadMs: t2 - t1 };
+}
 
+/** Check every answer of `classify`, measure it and the linear-scan baseline. */
+function finish(
+  rulesPath: string,
+  p: Prepared,
+  classify: Classify,
+  options: ClassBenchOptions,
+): ClassBenchResult {
+  const { rules, trace, bytes, program } = p;
+  const dbgen = rules.some((r) => r.flags !== undefined);
   const expected = expectedRules(rules, trace, dbgen);
   const cols = traceColumns(trace);
   const got = new Uint32Array(trace.length);
-  classifyAll(program, cols, got);
+  classify(cols, got);
   let agree = 0;
   const firstMismatches: { line: number; expected: number; got: number }[] = [];
   for (let i = 0; i < trace.length; i++) {
@@ -131,10 +150,9 @@ export function runClassBench(
       firstMismatches.push({ line: i + 1, expected: expected[i]!, got: got[i]! | 0 });
     }
   }
-
   const engine = measure(
     () => {
-      classifyAll(program, cols, got);
+      classify(cols, got);
     },
     trace.length,
     options,
@@ -162,9 +180,79 @@ export function runClassBench(
     baselineMpps,
     ratio: mpps / baselineMpps,
     algorithm: program.lookups[0]?.algorithm ?? "none",
-    compileMs: t1 - t0,
-    loadMs: t2 - t1,
+    backend: options.backend ?? "interp",
+    compileMs: p.compileMs,
+    loadMs: p.loadMs,
     bundleBytes: bytes.length,
     firstMismatches,
   };
+}
+
+/** Run the workload on files `rulesPath` and `tracePath` in the interpreter. */
+export function runClassBench(
+  rulesPath: string,
+  tracePath: string,
+  options: ClassBenchOptions = {},
+): ClassBenchResult {
+  const p = prepare(rulesPath, tracePath, options);
+  return finish(
+    rulesPath,
+    p,
+    (cols, got) => {
+      classifyAll(p.program, cols, got);
+    },
+    options,
+  );
+}
+
+/** One pass over the trace in the WASM backend: contexts filled per batch of slots, one call per batch. */
+function classifyAllWasm(wasm: WasmProgram, cols: Uint32Array[], got: Uint32Array): void {
+  const { contexts, results, slots } = wasm;
+  const [src, dst, sport, dport, proto] = cols as [
+    Uint32Array,
+    Uint32Array,
+    Uint32Array,
+    Uint32Array,
+    Uint32Array,
+  ];
+  for (let start = 0; start < src.length; start += slots) {
+    const count = Math.min(slots, src.length - start);
+    for (let s = 0; s < count; s++) {
+      const ctx = contexts[s]!;
+      const i = start + s;
+      ctx[F_SRC_IP4] = src[i]!;
+      ctx[F_DST_IP4] = dst[i]!;
+      ctx[F_SRC_PORT] = sport[i]!;
+      ctx[F_DST_PORT] = dport[i]!;
+      ctx[F_PROTO] = proto[i]!;
+    }
+    wasm.run(0, count);
+    for (let s = 0; s < count; s++) {
+      got[start + s] = results[3 * s + 2]!;
+    }
+  }
+}
+
+/** runClassBench with either backend; "wasm" compiles the program with binaryen (loaded on demand). */
+export async function runClassBenchAsync(
+  rulesPath: string,
+  tracePath: string,
+  options: ClassBenchOptions = {},
+): Promise<ClassBenchResult> {
+  if (options.backend !== "wasm") {
+    return runClassBench(rulesPath, tracePath, options);
+  }
+  const p = prepare(rulesPath, tracePath, options);
+  const { loadWasmProgram } = await import("../runtime/wasm/index.js");
+  const wasm = await loadWasmProgram(
+    loadProgram(p.bytes, { tableAlgorithm: options.tableAlgorithm ?? "auto" }),
+  );
+  return finish(
+    rulesPath,
+    p,
+    (cols, got) => {
+      classifyAllWasm(wasm, cols, got);
+    },
+    options,
+  );
 }

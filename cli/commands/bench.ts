@@ -4,7 +4,7 @@
 
 import type { Command } from "commander";
 import pc from "picocolors";
-import { runClassBench } from "../../bench/classbench.js";
+import { runClassBench, runClassBenchAsync } from "../../bench/classbench.js";
 import type { ClassBenchResult } from "../../bench/classbench.js";
 import { machineFacts } from "../../bench/harness.js";
 import { runPipeline, tcpBatch } from "../../bench/pipeline.js";
@@ -32,7 +32,7 @@ export function formatClassBench(r: ClassBenchResult): string {
   lines.push(
     `  compile    ${r.compileMs.toFixed(1)} ms, load ${r.loadMs.toFixed(1)} ms, bundle ${r.bundleBytes} bytes`,
   );
-  lines.push(pc.dim(`  machine    ${m.cpu}, ${m.cores} cores, node ${m.node}, interpreter backend`));
+  lines.push(pc.dim(`  machine    ${m.cpu}, ${m.cores} cores, node ${m.node}, ${r.backend} backend`));
   for (const x of r.firstMismatches) {
     lines.push(pc.red(`  mismatch   trace line ${x.line}: expected rule ${x.expected}, got ${x.got}`));
   }
@@ -94,17 +94,18 @@ export function registerBench(program: Command, cli: CliContext): void {
     .option("--no-baseline", "skip the linear-scan baseline")
     .option("--json", "print one JSON object")
     .action(
-      (
+      async (
         rules: string,
         trace: string,
         opts: { backend: string; tableAlgorithm: string; baseline: boolean; json?: boolean },
       ) => {
-        if (opts.backend !== "interp") {
-          throw new Error(`backend '${opts.backend}' is not available yet; use --backend interp`);
+        if (opts.backend !== "interp" && opts.backend !== "wasm") {
+          throw new Error(`--backend must be interp or wasm`);
         }
-        const r = runClassBench(rules, trace, {
+        const r = await runClassBenchAsync(rules, trace, {
           skipBaseline: !opts.baseline,
           tableAlgorithm: opts.tableAlgorithm as TableAlgorithm,
+          backend: opts.backend,
         });
         if (opts.json === true) {
           const { rules: n, packets, agree, mismatches, mpps, baselineMpps } = r;
@@ -118,6 +119,7 @@ export function registerBench(program: Command, cli: CliContext): void {
               baselineMpps,
               ratio: r.ratio,
               algorithm: r.algorithm,
+              backend: r.backend,
               machine: machineFacts(),
             }) + "\n",
           );

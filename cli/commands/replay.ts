@@ -72,7 +72,7 @@ export function registerReplay(program: Command, cli: CliContext): void {
       .option("--bundle <file>", "use a compiled bundle")
       .option("-o, --output <format>", "compact, json, dict or table (as hubble observe)", "compact")
       .option("--summary", "print totals instead of flows")
-      .option("--backend <backend>", "execution backend", "interp")
+      .option("--backend <backend>", "execution backend: interp, or wasm (compiled with binaryen)", "interp")
       .option("--no-progress", "never draw the progress line (drawn on a terminal's stderr after 2 s)"),
   );
   // After the command's own options, so `--help` lists the hubble filter flags last.
@@ -81,8 +81,8 @@ export function registerReplay(program: Command, cli: CliContext): void {
     if (!(OUTPUTS as readonly string[]).includes(o.output)) {
       throw new Error(`-o must be one of compact, json, dict, table`);
     }
-    if (o.backend !== "interp") {
-      throw new Error(`backend '${o.backend}' is not available yet; use --backend interp`);
+    if (o.backend !== "interp" && o.backend !== "wasm") {
+      throw new Error("--backend must be interp or wasm");
     }
     let keep: FlowPredicate | undefined;
     if (filters.any()) {
@@ -99,7 +99,7 @@ export function registerReplay(program: Command, cli: CliContext): void {
         return;
       }
     }
-    const engine = Engine.load(bytes);
+    const engine = await Engine.loadAsync(bytes, { backend: o.backend });
     const flows = new HubbleFlowBuilder(engine.program);
     const color = useColor(o.color);
     const table = o.output === "table" || o.output === "tab" ? new TablePrinter() : undefined;
