@@ -94,7 +94,7 @@ const query = new Uint8Array([
   0,
   1,
 ]);
-emit(udpPkt(`${XWING}:53000`, "1.1.1.1:53", query), 5000);
+emit(udpPkt(`${XWING}:53000`, "1.1.1.1:53", { payload: query }), 5000);
 emit(icmpPkt(TIEFIGHTER, DEATHSTAR1, { type: 8, id: 77, seq: 1 }), 5000);
 
 writeFileSync(new URL("../policies/star-wars/capture.pcap", import.meta.url), writer.toBytes());
