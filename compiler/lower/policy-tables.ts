@@ -241,6 +241,11 @@ export function emitPolicyTables(
           endDeny ||= e.defaultDeny;
           continue;
         }
+        if (e.verdict === "log") {
+          // Calico Log records and continues: it never decides. A row would stop the first-match
+          // lookup there, so log rules get none (trace and replay do not report them yet).
+          continue;
+        }
         emitRuleRows(rows, model, evalModel, g, e, i, direction);
       }
       const written =

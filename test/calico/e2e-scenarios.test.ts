@@ -267,3 +267,24 @@ spec:
     check(k8s + after, [["tcp", "client", "db", 6379, "FORWARDED"]]);
   });
 });
+
+describe("Calico Log rules", () => {
+  it("a Log rule never decides: evaluation continues with the next rule", () => {
+    check(
+      gnp(
+        "log-then-allow",
+        `  selector: app == 'db'
+  ingress:
+    - action: Log
+      source: { selector: app == 'client' }
+    - action: Allow
+      protocol: TCP
+      destination: { ports: [6379] }`,
+      ),
+      [
+        ["tcp", "client", "db", 6379, "FORWARDED"],
+        ["tcp", "client", "db", 80, 133],
+      ],
+    );
+  });
+});
