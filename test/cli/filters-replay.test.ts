@@ -1,53 +1,11 @@
 // `sluice replay` with hubble filter flags, in-process over a capture written with PcapWriter; and the
 // progress line, which never reaches a non-TTY stderr.
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { sluice } from "../helpers/cli.js";
+import { writeShopFixture } from "../helpers/shop.js";
 import { Progress } from "../../cli/progress.js";
-import { PcapWriter } from "../../runtime/pcap/index.js";
-import { tcpPkt, udpPkt } from "../helpers/packets.js";
 
-const dir = mkdtempSync(join(tmpdir(), "sluice-filters-"));
-const capture = join(dir, "three.pcap");
-const writer = new PcapWriter({ linkType: 1, precision: "ns" });
-writer.write({
-  data: tcpPkt("10.1.0.20:40000", "10.1.0.10:8080", { flags: "S" }),
-  tsSec: 1_700_000_000,
-  tsNsec: 0,
-});
-writer.write({
-  data: tcpPkt("10.1.0.10:8080", "10.1.0.20:40000", { flags: "SA" }),
-  tsSec: 1_700_000_000,
-  tsNsec: 1,
-});
-writer.write({ data: udpPkt("10.1.0.30:5353", "10.1.0.10:53"), tsSec: 1_700_000_001, tsNsec: 0 });
-writeFileSync(capture, writer.toBytes());
-
-const policy = join(dir, "policy.yaml");
-writeFileSync(
-  policy,
-  `apiVersion: v1
-kind: Pod
-metadata: { name: web, namespace: shop, labels: { app: web } }
-status: { podIP: 10.1.0.10 }
----
-apiVersion: v1
-kind: Pod
-metadata: { name: client, namespace: shop, labels: { app: client } }
-status: { podIP: 10.1.0.20 }
----
-apiVersion: networking.k8s.io/v1
-kind: NetworkPolicy
-metadata: { name: web, namespace: shop }
-spec:
-  podSelector: { matchLabels: { app: web } }
-  ingress:
-    - from: [ { podSelector: { matchLabels: { app: client } } } ]
-      ports: [ { port: 8080 } ]
-`,
-);
+const { capture, policy } = writeShopFixture();
 
 /** Summaries of the JSON flows a replay prints. */
 async function replay(...filters: string[]): Promise<string[]> {

@@ -1,53 +1,11 @@
 // `sluice replay` end to end, in-process: a capture written with the project's pcap writer (and, when
 // present, a corpus capture) through the engine, printed as Hubble JSON lines and as compact lines.
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { sluice } from "../helpers/cli.js";
-import { PcapWriter } from "../../runtime/pcap/index.js";
-import { tcpPkt, udpPkt } from "../helpers/packets.js";
+import { writeShopFixture } from "../helpers/shop.js";
 import { corpusPath, haveCorpus } from "../helpers/corpus.js";
 
-const dir = mkdtempSync(join(tmpdir(), "sluice-replay-"));
-const capture = join(dir, "two.pcap");
-const writer = new PcapWriter({ linkType: 1, precision: "ns" });
-writer.write({
-  data: tcpPkt("10.1.0.20:40000", "10.1.0.10:8080", { flags: "S" }),
-  tsSec: 1_700_000_000,
-  tsNsec: 123456789,
-});
-writer.write({
-  data: tcpPkt("10.1.0.10:8080", "10.1.0.20:40000", { flags: "SA" }),
-  tsSec: 1_700_000_000,
-  tsNsec: 223456789,
-});
-writer.write({ data: udpPkt("10.1.0.30:5353", "10.1.0.10:53"), tsSec: 1_700_000_001, tsNsec: 0 });
-writeFileSync(capture, writer.toBytes());
-
-const policy = join(dir, "policy.yaml");
-writeFileSync(
-  policy,
-  `apiVersion: v1
-kind: Pod
-metadata: { name: web, namespace: shop, labels: { app: web } }
-status: { podIP: 10.1.0.10 }
----
-apiVersion: v1
-kind: Pod
-metadata: { name: client, namespace: shop, labels: { app: client } }
-status: { podIP: 10.1.0.20 }
----
-apiVersion: networking.k8s.io/v1
-kind: NetworkPolicy
-metadata: { name: web, namespace: shop }
-spec:
-  podSelector: { matchLabels: { app: web } }
-  ingress:
-    - from: [ { podSelector: { matchLabels: { app: client } } } ]
-      ports: [ { port: 8080 } ]
-`,
-);
+const { capture, policy } = writeShopFixture();
 
 describe("sluice replay", () => {
   it("without policies forwards every packet and marks the reply", async () => {
