@@ -48,31 +48,13 @@ export function registerDemo(
       ]);
       await step(
         "May the TIE fighter land?",
-        `trace ${rel}/cluster.yaml ${rel}/cilium --from default/tiefighter --to default/deathstar-6c94dcc57b-ssqjd --port 80`,
-        [
-          "trace",
-          ...inputs,
-          "--from",
-          "default/tiefighter",
-          "--to",
-          "default/deathstar-6c94dcc57b-ssqjd",
-          "--port",
-          "80",
-        ],
+        `trace ${rel}/cluster.yaml ${rel}/cilium --from default/tiefighter --to default/deathstar --port 80`,
+        ["trace", ...inputs, "--from", "default/tiefighter", "--to", "default/deathstar", "--port", "80"],
       );
       await step(
         "May the X-wing land?",
-        `trace ${rel}/cluster.yaml ${rel}/cilium --from default/xwing --to default/deathstar-6c94dcc57b-ssqjd --port 80`,
-        [
-          "trace",
-          ...inputs,
-          "--from",
-          "default/xwing",
-          "--to",
-          "default/deathstar-6c94dcc57b-ssqjd",
-          "--port",
-          "80",
-        ],
+        `trace ${rel}/cluster.yaml ${rel}/cilium --from default/xwing --to default/deathstar --port 80`,
+        ["trace", ...inputs, "--from", "default/xwing", "--to", "default/deathstar", "--port", "80"],
       );
       cli.stdout(`\nMore: ${pc.bold("sluice --help")}, and the tour in README.md.\n`);
     });

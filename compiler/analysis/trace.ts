@@ -192,7 +192,16 @@ function resolvePeer(
   const eps = meta?.endpoints ?? [];
   const ep =
     eps.find((e) => e.namespace === ns && e.name === name) ??
-    eps.find((e) => e.namespace === ns && e.workload.startsWith(`${ns}/${name}[`));
+    eps.find((e) => e.namespace === ns && e.workload.startsWith(`${ns}/${name}[`)) ??
+    // A Deployment named in the question while the snapshot only has its ReplicaSet's pods
+    // (<deployment>-<pod-template-hash>).
+    eps.find(
+      (e) =>
+        e.namespace === ns &&
+        new RegExp(`^${ns}/${name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}-[a-z0-9]+\\[ReplicaSet\\]$`).test(
+          e.workload,
+        ),
+    );
   if (ep === undefined) {
     const known = eps
       .slice(0, 5)

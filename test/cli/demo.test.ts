@@ -57,6 +57,25 @@ describe("the Star Wars demo", () => {
     ]);
   });
 
+  it("trace resolves a Deployment's name to its ReplicaSet's pods", async () => {
+    const r = await sluice([
+      "trace",
+      `${D}/cluster.yaml`,
+      `${D}/cilium`,
+      "--from",
+      "default/tiefighter",
+      "--to",
+      "default/deathstar",
+      "--port",
+      "80",
+      "-o",
+      "json",
+    ]);
+    const t = JSON.parse(r.out) as { verdict: string; destination: { workload: string } };
+    expect(t.destination.workload).toBe("default/deathstar-6c94dcc57b[ReplicaSet]");
+    expect(t.verdict).toBe("ALLOWED");
+  });
+
   it("trace: the TIE fighter may land, the X-wing may not", async () => {
     const args = [
       `${D}/cluster.yaml`,
