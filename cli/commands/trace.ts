@@ -157,8 +157,9 @@ function directionText(name: string, who: string, d: DirectionTrace, color: bool
     out.push(`    due to the system default: ${d.default}`);
   }
   for (const r of d.rules) {
-    const mark = r.decided ? "->" : "  ";
-    out.push(`    ${mark} ${r.action.padEnd(5)} ${ruleText(r)}${r.decided ? "" : "  (shadowed)"}`);
+    const mark = r.decided ? "->" : r.passed === true ? "=>" : "  ";
+    const tail = r.decided ? "" : r.passed === true ? "  (passed to the next tier)" : "  (shadowed)";
+    out.push(`    ${mark} ${r.action.padEnd(5)} ${ruleText(r)}${tail}`);
   }
   return out;
 }

@@ -87,6 +87,8 @@ export interface RuleHit {
   readonly column: number;
   /** Whether this row decided (the best match). */
   readonly decided: boolean;
+  /** Whether this row was the best of its tier and passed the packet on to the next tier (Calico Pass). */
+  readonly passed?: boolean;
   /** L7 rule set of a redirect row. */
   readonly l7Set?: number;
 }
@@ -421,15 +423,15 @@ export function trace(bytes: Uint8Array, q: TraceQuery): TraceResult {
         const decides = decision === undefined && i === 0;
         const l7Set =
           action === ACT_REDIRECT ? t.entries[e * stride + act + ACTION_DATA0 + POL_L7_SET]! : undefined;
-        rules.push(
-          hitOf(
-            bundle,
-            t.entries[e * stride + act + ACTION_RULE_ID]!,
-            action,
-            decides && action !== ACT_PASS,
-            l7Set,
-          ),
+        const hit = hitOf(
+          bundle,
+          t.entries[e * stride + act + ACTION_RULE_ID]!,
+          action,
+          decides && action !== ACT_PASS,
+          l7Set,
         );
+        // The best row of a tier that passes hands the packet to the next tier: it is not shadowed.
+        rules.push(decides && action === ACT_PASS ? { ...hit, passed: true } : hit);
         if (decides && action !== ACT_PASS) {
           decision = action === ACT_ALLOW || action === ACT_REDIRECT ? "allowed" : "denied";
         }

@@ -288,3 +288,37 @@ describe("Calico Log rules", () => {
     );
   });
 });
+
+describe("trace across Calico tiers", () => {
+  it("shows the ordered chain: the pass in tier security, then the allow in tier default", async () => {
+    const { trace } = await import("../../compiler/analysis/trace.js");
+    const bytes = compileCalico(
+      `apiVersion: projectcalico.org/v3
+kind: Tier
+metadata: { name: security }
+spec: { order: 100 }
+---
+` +
+        gnp(
+          "security-gate",
+          `  tier: security\n  selector: app == 'db'\n  ingress:\n    - action: Deny\n      source: { selector: app == 'client' }\n    - action: Pass`,
+        ) +
+        gnp(
+          "app-allow",
+          `  selector: app == 'db'\n  ingress:\n    - action: Allow\n      protocol: TCP\n      destination: { ports: [6379] }`,
+        ),
+    );
+    const t = trace(bytes, { from: "prod/web", to: "prod/db", protocol: "tcp", port: 6379 });
+    expect(t.verdict).toBe("ALLOWED");
+    const chain = t.ingress.rules.map((r) => [
+      r.tier,
+      r.name,
+      r.ruleIndex,
+      r.action,
+      r.decided,
+      r.passed ?? false,
+    ]);
+    expect(chain[0]).toEqual(["security", "security-gate", 1, "pass", false, true]);
+    expect(chain.find((c) => c[4] === true)).toEqual(["default", "app-allow", 0, "allow", true, false]);
+  });
+});
