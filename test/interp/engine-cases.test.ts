@@ -4,53 +4,15 @@
 //   -- result   one line per packet: `VERDICT REASON [rule N]` (names or numbers)
 //   -- hits     `table entry count` lines checked after all packets
 //   -- error    expected message fragment when the bundle must be refused
-import { readFileSync, readdirSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { assemble } from "../../compiler/text/asm.js";
-import { parseIp, toWords } from "../../compiler/net/ip.js";
-import { NO_RULE } from "../../runtime/bytecode/opcodes.js";
-import { contextField, contextFieldByName, createContext } from "../../runtime/context.js";
 import { RESULT_WORDS, exec } from "../../runtime/interp/exec.js";
 import { loadProgram } from "../../runtime/program.js";
-import { dropReasonByName, verdictByName } from "../../runtime/verdict.js";
+import { ENGINE_CASES as dir, engineCaseFiles, expectedResult, fillContext } from "../helpers/engine-case.js";
 import { sections } from "../helpers/sections.js";
 
-const dir = new URL("../cases/engine/", import.meta.url);
-const files = readdirSync(dir)
-  .filter((f) => f.endsWith(".case"))
-  .sort();
-
-function fillContext(text: string): Uint32Array {
-  const ctx = createContext();
-  for (const raw of text.split("\n")) {
-    const line = raw.trim();
-    if (line === "" || line.startsWith("#")) {
-      continue;
-    }
-    const [name, value] = line.split("=").map((s) => s.trim()) as [string, string];
-    const f = contextFieldByName(name) ?? contextField(Number(name));
-    if (f === undefined) {
-      throw new Error(`unknown field ${name}`);
-    }
-    if (f.words === 4) {
-      ctx.set(toWords(parseIp(value)!.addr), f.id);
-    } else if (value.includes(".")) {
-      const a = parseIp(value)!.addr;
-      ctx[f.id] = Number(a & 0xffffffffn);
-    } else {
-      ctx[f.id] = Number(value) >>> 0;
-    }
-  }
-  return ctx;
-}
-
-function expectedResult(line: string): [number, number, number] {
-  const [v, r, ruleWord, ruleNum] = line.trim().split(/\s+/);
-  const verdict = verdictByName(v!) ?? Number(v);
-  const reason = dropReasonByName(r ?? "0") ?? Number(r ?? 0);
-  const rule = ruleWord === "rule" ? Number(ruleNum) : NO_RULE;
-  return [verdict, reason, rule];
-}
+const files = engineCaseFiles();
 
 describe("engine fixtures", () => {
   it("exist", () => {
