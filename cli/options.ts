@@ -16,6 +16,7 @@ export interface PolicyOptions {
   audit?: boolean;
   color?: string;
   ciliumVersion?: string;
+  fqdn?: string[];
 }
 
 /** Add --cni, --warn, --synthetic-ips, --audit and --color. */
@@ -30,6 +31,7 @@ export function addPolicyOptions(cmd: Command): Command {
     )
     .option("--audit", "policy audit mode: would-be drops become AUDIT")
     .option("--cilium-version <version>", "Cilium schema: 1.19 (Kafka rules accepted) or 1.20", "1.19")
+    .option("--fqdn <name=ip[,ip]...>", "a DNS answer to assume for toFQDNs rules (repeatable)")
     .option("--color <when>", "auto, always or never", "auto");
 }
 
@@ -69,7 +71,15 @@ export function compileOptions(paths: readonly string[], o: PolicyOptions): Comp
   if (o.ciliumVersion !== undefined && o.ciliumVersion !== "1.19" && o.ciliumVersion !== "1.20") {
     throw new Error("--cilium-version must be 1.19 or 1.20");
   }
+  const fqdnMappings = (o.fqdn ?? []).map((m) => {
+    const [name, ips] = m.split("=");
+    if (name === undefined || name === "" || ips === undefined || ips === "") {
+      throw new Error(`--fqdn takes name=ip[,ip...], got '${m}'`);
+    }
+    return { name, ips: ips.split(",") };
+  });
   return {
+    ...(fqdnMappings.length > 0 ? { fqdnMappings } : {}),
     ...(o.cni !== undefined ? { cni: o.cni as Cni } : {}),
     ...(o.ciliumVersion !== undefined ? { ciliumVersion: o.ciliumVersion } : {}),
     levels,

@@ -23,7 +23,7 @@ import type { PolicyEntry } from "./ir/entry.js";
 import { lowerToBundle } from "./lower/lower.js";
 import { formatPrefix, parsePrefix, subtractPrefixes } from "./net/ip.js";
 import type { Prefix } from "./net/ip.js";
-import type { EvaluationModel } from "./lower/model.js";
+import type { EvaluationModel, FqdnMapping } from "./lower/model.js";
 import { encodeBundle } from "../runtime/bytecode/encode.js";
 import type { Bundle } from "../runtime/bytecode/bundle.js";
 
@@ -45,6 +45,8 @@ export interface CompileOptions {
   readonly syntheticIps?: "missing" | "always";
   /** Cilium schema: "1.19" (default; Kafka rules accepted) or "1.20" (Kafka removed). */
   readonly ciliumVersion?: CiliumVersion;
+  /** DNS answers to assume (name → addresses) for Cilium toFQDNs rules. */
+  readonly fqdnMappings?: readonly FqdnMapping[];
   /** Lint ids re-levelled by the user. */
   readonly levels?: ReadonlyMap<string, Severity | "off">;
 }
@@ -215,6 +217,7 @@ export function compile(paths: readonly string[], options: CompileOptions = {}):
       // Calico's nets match any address, pods included; Cilium's CIDR rules and np-guard's ipBlocks never
       // match cluster endpoints.
       cidrMatchesPods: cni === "calico",
+      ...(options.fqdnMappings !== undefined ? { fqdnMappings: options.fqdnMappings } : {}),
     },
     diags,
   );

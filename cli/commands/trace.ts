@@ -268,10 +268,21 @@ export function registerTrace(program: Command, cli: CliContext): void {
       .option("--kafka-client-id <id>", "L7: Kafka client id")
       .option("--kafka-topic <topic>", "L7: Kafka topic the request names (repeatable)", collect, [])
       .option("--dns-name <name>", "L7: DNS query name")
+      .option(
+        "--to-fqdn <name>",
+        "the destination address (--to) is what DNS answered for this name (toFQDNs rules)",
+      )
       .option("-o, --output <format>", "text or json", "text")
       .option("--exit-code", "exit 0 when allowed, 1 when denied, 2 on errors"),
-  ).action((paths: string[], o: TraceOptions) => {
+  ).action((paths: string[], o: TraceOptions & { toFqdn?: string }) => {
     const q = query(o);
+    if (o.toFqdn !== undefined) {
+      if (o.bundle !== undefined) {
+        throw new Error("--to-fqdn needs the policy paths: the answer is compiled into the ipcache");
+      }
+      // The answer the trace assumes joins any given with --fqdn.
+      o.fqdn = [...(o.fqdn ?? []), `${o.toFqdn}=${o.to}`];
+    }
     const bytes = bundleFrom(cli, paths, o);
     if (bytes === undefined) {
       cli.exitCode = 2;

@@ -11,6 +11,7 @@
 
 import type { Span } from "../diagnostics/source.js";
 import type { L7Rules } from "./l7.js";
+import type { FqdnSelector } from "./l7.js";
 import type { Selector } from "./selector.js";
 
 /** Traffic direction, from the subject endpoint's point of view. */
@@ -54,7 +55,9 @@ export type Peer =
       readonly cidr: string;
       readonly except: readonly string[];
       readonly span?: Span;
-    };
+    }
+  /** Addresses DNS answers gave for names the selector matches (Cilium toFQDNs). */
+  | { readonly kind: "fqdn"; readonly selector: FqdnSelector; readonly span?: Span };
 
 /** One port clause: protocol and port ranges (or a named port), ICMP type/code. */
 export interface PortMatch {

@@ -32,7 +32,7 @@ export const ID_FIRST_ENDPOINT = 256;
 export const ID_FIRST_CIDR = 1 << 24;
 
 /** What kind of thing an identity stands for. */
-export type IdentityKind = "reserved" | "endpoint" | "cidr";
+export type IdentityKind = "reserved" | "endpoint" | "cidr" | "fqdn";
 
 /** One identity. */
 export interface Identity {
@@ -78,6 +78,7 @@ function canonical(labels: ReadonlyMap<string, string>, cidrClass: string): stri
 export class IdentityAllocator {
   private readonly byKey = new Map<string, { labels: ReadonlyMap<string, string>; cidrClass: string }>();
   private readonly prefixes = new Map<string, Prefix>();
+  private readonly fqdns = new Map<string, ReadonlyMap<string, string>>();
 
   /** Request an endpoint identity for `labels` (already filtered to identity-relevant labels). */
   requestEndpoint(labels: ReadonlyMap<string, string>, cidrClass = ""): string {
@@ -95,8 +96,25 @@ export class IdentityAllocator {
     return key;
   }
 
-  /** Assign numbers: reserved first, endpoints from 256 in key order, CIDRs from 1<<24 in address order. */
-  finish(): { identities: Identity[]; endpointId: Map<string, number>; cidrId: Map<string, number> } {
+  /**
+   * Request an identity for addresses DNS answers gave for names matching the same set of FQDN
+   * selectors (`key` names that set and the address family; `labels` are `fqdn:<selector>` and world).
+   */
+  requestFqdn(key: string, labels: ReadonlyMap<string, string>): string {
+    this.fqdns.set(key, labels);
+    return key;
+  }
+
+  /**
+   * Assign numbers: reserved first, endpoints from 256 in key order, CIDRs from 1<<24 in address order,
+   * then FQDN identities (Cilium's node-local scope holds both).
+   */
+  finish(): {
+    identities: Identity[];
+    endpointId: Map<string, number>;
+    cidrId: Map<string, number>;
+    fqdnId: Map<string, number>;
+  } {
     const identities: Identity[] = RESERVED.map((r) => ({
       id: r.id,
       kind: "reserved" as const,
@@ -127,6 +145,12 @@ export class IdentityAllocator {
           ]),
         });
       });
-    return { identities, endpointId, cidrId };
+    const fqdnId = new Map<string, number>();
+    [...this.fqdns.keys()].sort().forEach((key, i) => {
+      const id = ID_FIRST_CIDR + this.prefixes.size + i;
+      fqdnId.set(key, id);
+      identities.push({ id, kind: "fqdn", labels: this.fqdns.get(key)! });
+    });
+    return { identities, endpointId, cidrId, fqdnId };
   }
 }

@@ -31,7 +31,7 @@ import type { DirectionGroups } from "./groups.js";
 import { ID_REMOTE_NODE, ID_WORLD_IPV4, ID_WORLD_IPV6 } from "./identities.js";
 import { encodeMetadata } from "./metadata.js";
 import { buildModel } from "./model.js";
-import type { EvaluationModel, LoweringModel } from "./model.js";
+import type { EvaluationModel, FqdnMapping, LoweringModel } from "./model.js";
 import { emitPolicyTables } from "./policy-tables.js";
 
 /** Options of a lowering. */
@@ -46,6 +46,8 @@ export interface LowerOptions {
   readonly audit?: boolean;
   /** Name of the CNI for the metadata ("weave", "cilium", "calico", "spec"). */
   readonly cni: string;
+  /** DNS answers given at compile time, for toFQDNs peers. */
+  readonly fqdnMappings?: readonly FqdnMapping[];
 }
 
 /** Source-map rule id of IR entry `i`. */
@@ -96,6 +98,12 @@ function emitIpcache(
       add(a, 128, ep.identity, ep.index + 1, ingress.groupOf[ep.index]!, egress.groupOf[ep.index]!);
     }
   }
+  for (const [a, id] of model.fqdnAddrs) {
+    if (!seen.has(a)) {
+      seen.add(a);
+      add(a, 128, id, 0, 0, 0);
+    }
+  }
   for (const [a] of model.nodeAddrs) {
     if (!seen.has(a)) {
       seen.add(a);
@@ -138,6 +146,7 @@ export function lowerToBundle(
   const model = buildModel(cluster, entries, {
     cidrMatchesPods: options.cidrMatchesPods ?? false,
     filterLabels: options.filterLabels ?? false,
+    ...(options.fqdnMappings !== undefined ? { fqdnMappings: options.fqdnMappings } : {}),
   });
   const ingress = groupSubjects(model.endpoints, entries, "ingress");
   const egress = groupSubjects(model.endpoints, entries, "egress");

@@ -22,6 +22,14 @@ export interface ModelOptions {
   readonly cidrMatchesPods: boolean;
   /** Whether endpoint identities use Cilium's identity-relevant label filter. */
   readonly filterLabels: boolean;
+  /** Names and the addresses DNS gave for them (what Cilium's DNS proxy would have learned). */
+  readonly fqdnMappings?: readonly FqdnMapping[];
+}
+
+/** A DNS answer given at compile time: `name` resolved to `ips`. */
+export interface FqdnMapping {
+  readonly name: string;
+  readonly ips: readonly string[];
 }
 
 /** An endpoint as the lowering sees it. */
@@ -49,6 +57,8 @@ export interface LoweringModel {
   readonly endpointsByIdentity: ReadonlyMap<number, readonly EndpointView[]>;
   /** Node addresses → node name. */
   readonly nodeAddrs: ReadonlyMap<bigint, string>;
+  /** Addresses learned for FQDN selectors → their FQDN identity. */
+  readonly fqdnAddrs: ReadonlyMap<bigint, number>;
   /** Identities a peer matches; "any" for a wildcard. */
   peerIdentities(peer: Peer): readonly number[] | "any";
   /** Identities a selector matches. */
@@ -113,7 +123,50 @@ export function buildModel(
     const idLabels = options.filterLabels ? identityLabels(labels) : labels;
     return { index, pod, labels, addrs, key: alloc.requestEndpoint(idLabels, cidrClass), idLabels };
   });
-  const { identities, endpointId, cidrId } = alloc.finish();
+  // FQDN selectors: every distinct selector, and for each given address the set of selectors whose
+  // pattern its name matches. Addresses with the same set (and family) share one identity, labelled
+  // fqdn:<selector> for each, as Cilium labels the identities of learned addresses.
+  const fqdnSelectors = [
+    ...new Set(
+      entries.flatMap((e) =>
+        e.type === "rule" ? e.peers.filter((p) => p.kind === "fqdn").map((p) => p.selector.regex) : [],
+      ),
+    ),
+  ].sort();
+  const fqdnLabel = new Map<string, string>();
+  for (const e of entries) {
+    for (const p of e.type === "rule" ? e.peers : []) {
+      if (p.kind === "fqdn") {
+        fqdnLabel.set(
+          p.selector.regex,
+          `fqdn:${p.selector.matchName ?? p.selector.matchPattern ?? p.selector.regex}`,
+        );
+      }
+    }
+  }
+  const fqdnKeyOf = new Map<bigint, string>();
+  for (const m of options.fqdnMappings ?? []) {
+    const name = m.name.toLowerCase().endsWith(".") ? m.name.toLowerCase() : `${m.name.toLowerCase()}.`;
+    const matched = fqdnSelectors.filter((re) => new RegExp(re).test(name));
+    if (matched.length === 0) {
+      continue;
+    }
+    for (const ip of m.ips) {
+      const a = parseIp(ip);
+      if (a === undefined) {
+        continue;
+      }
+      const world = a.family === 4 ? "world-ipv4" : "world-ipv6";
+      const labels = new Map<string, string>([
+        ...matched.map((re) => [fqdnLabel.get(re)!, ""] as [string, string]),
+        ["reserved:world", ""],
+        [`reserved:${world}`, ""],
+      ]);
+      fqdnKeyOf.set(a.addr, alloc.requestFqdn(`${matched.join("\u0000")}|${a.family}`, labels));
+    }
+  }
+  const { identities, endpointId, cidrId, fqdnId } = alloc.finish();
+  const fqdnAddrs = new Map<bigint, number>([...fqdnKeyOf].map(([a, key]) => [a, fqdnId.get(key)!]));
   const endpoints: EndpointView[] = pending.map((p) => ({
     index: p.index,
     pod: p.pod,
@@ -158,6 +211,9 @@ export function buildModel(
       result = "any";
     } else if (peer.kind === "endpoints") {
       result = selectorIdentities(peer.selector);
+    } else if (peer.kind === "fqdn") {
+      const label = fqdnLabel.get(peer.selector.regex)!;
+      result = identities.filter((i) => i.kind === "fqdn" && i.labels.has(label)).map((i) => i.id);
     } else {
       const c = cidrs.find((x) => x.peer === peer);
       const ids: number[] = [];
@@ -196,6 +252,7 @@ export function buildModel(
     cidrIdentity: cidrId,
     endpointsByIdentity: byIdentity,
     nodeAddrs,
+    fqdnAddrs,
     peerIdentities,
     selectorIdentities,
   };

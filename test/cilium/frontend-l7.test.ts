@@ -167,13 +167,13 @@ describe("L7 rules (§1.9, §1.10, §1.6)", () => {
     expect(r.rules[0]!.l7).toMatchObject({ kind: "generic", proto: "r2d2", rules: [{ cmd: "READ" }] });
   });
 
-  it("toFQDNs is validated, allows nothing yet, and says so", () => {
+  it("toFQDNs becomes an fqdn peer, and the warning says answers must be given", () => {
     const r = frontend(
       cnp(
         "  endpointSelector: {}\n  egress:\n  - toFQDNs: [{matchName: cilium.io}]\n    toPorts: [{ports: [{port: '80', protocol: TCP}]}]",
       ),
     );
-    expect(r.rules).toEqual([]);
+    expect(r.rules.map((e) => e.peers.map(peerText))).toEqual([["fqdn cilium.io"]]);
     expect(r.selects).toHaveLength(1);
     expect(r.diagnostics.map((d) => d.id)).toEqual(["fqdn-not-enforced"]);
   });

@@ -49,6 +49,8 @@ export function peerText(p: Peer): string {
       return selectorToString(p.selector);
     case "cidr":
       return p.except.length === 0 ? p.cidr : `${p.cidr} except ${p.except.join(",")}`;
+    case "fqdn":
+      return `fqdn ${p.selector.matchName ?? p.selector.matchPattern ?? p.selector.regex}`;
   }
 }
 

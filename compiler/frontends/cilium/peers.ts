@@ -8,7 +8,8 @@
  *   nothing (`ingress: [{}]`) while still making the direction default-deny.
  * - `fromCIDR: [X]` ≡ `fromCIDRSet: [{cidr: X}]`; a bare address is a /32 or /128 in `fromCIDR` only;
  *   each `except` lies inside its `cidr`, same family. Host bits are masked, with a warning.
- * - `toFQDNs` selectors are validated, but sluice does not learn DNS answers yet: they add no peer.
+ * - `toFQDNs` selectors become fqdn peers; the addresses they match come from DNS answers given at
+ *   compile time (the runtime does not learn them from traffic yet).
  * - `fromRequires` / `toRequires` were removed in Cilium 1.19; CIDR groups, cloud groups and node
  *   selectors need data sluice does not have and are reported as unsupported.
  */
@@ -135,9 +136,9 @@ export function parsePeers(
     ctx.diags.warn(
       W_FQDN,
       "fqdn-not-enforced",
-      "toFQDNs is checked but not enforced: sluice does not learn DNS answers yet, so this rule allows nothing",
+      "toFQDNs allows the addresses DNS answers gave for these names; sluice does not learn answers from traffic yet",
       keySpan(map, kind),
-      "add the resolved addresses with toCIDR while FQDN support is missing",
+      "give the answers at compile time with --fqdn name=ip (trace: --to-fqdn name --to ip)",
     );
   }
   return { present: true, peers, kind, failed };
@@ -169,7 +170,7 @@ function parsePeerItem(kind: string, item: LNode, ctx: Ctx): Peer[] | undefined 
       return servicePeers(item, ctx);
     case "toFQDNs": {
       const sel: FqdnSelector | undefined = parseFqdnSelector(item, "toFQDNs entry", ctx);
-      return sel === undefined ? undefined : [];
+      return sel === undefined ? undefined : [{ kind: "fqdn", selector: sel, span: item.span }];
     }
     default:
       ctx.diags.error(
