@@ -20,7 +20,7 @@ import { RESULT_RULE, RESULT_WORDS, exec } from "../runtime/interp/exec.js";
 import { loadProgram } from "../runtime/program.js";
 import type { Program, TableAlgorithm } from "../runtime/program.js";
 import type { WasmProgram } from "../runtime/wasm/index.js";
-import { measure } from "./harness.js";
+import { measure, settleCpu } from "./harness.js";
 import type { MeasureOptions } from "./harness.js";
 
 /** Result of one ClassBench run (the `--json` object). */
@@ -247,6 +247,7 @@ export async function runClassBenchAsync(
   const wasm = await loadWasmProgram(
     loadProgram(p.bytes, { tableAlgorithm: options.tableAlgorithm ?? "auto" }),
   );
+  await settleCpu();
   return finish(
     rulesPath,
     p,

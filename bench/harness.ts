@@ -61,6 +61,23 @@ export function measure(body: () => void, itemsPerCall: number, options: Measure
   return { perSecond: median, nsPerItem: 1e9 / median, windows: rates };
 }
 
+/**
+ * Wait until this process is idle (under 10% of a core over 250 ms, at most 60 s). After binaryen is
+ * loaded or has optimised a module, V8 keeps compiling binaryen's own wasm on background threads for
+ * seconds; measuring then measures that. Returns the time waited in ms.
+ */
+export async function settleCpu(): Promise<number> {
+  const t0 = performance.now();
+  for (;;) {
+    const before = process.cpuUsage();
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    const used = process.cpuUsage(before);
+    if (used.user + used.system < 25_000 || performance.now() - t0 > 60_000) {
+      return performance.now() - t0;
+    }
+  }
+}
+
 /** Facts about this machine and runtime, printed beside every figure. */
 export function machineFacts(): { node: string; v8: string; cpu: string; cores: number; platform: string } {
   const cpus = os.cpus();

@@ -33,7 +33,7 @@ import type { Program } from "../runtime/program.js";
 import { loadBinaryen } from "../runtime/wasm/binaryen.js";
 import { compileWasm, WasmProgram } from "../runtime/wasm/index.js";
 import type { CompiledWasm } from "../runtime/wasm/index.js";
-import { machineFacts, measure } from "./harness.js";
+import { machineFacts, measure, settleCpu } from "./harness.js";
 
 const DIR = new URL("../../shared/corpus/classbench/", import.meta.url);
 const SETS = (process.env["SETS"] ?? "song_acl1_100,song_fw1_1K,song_ipc1_10K").split(",");
@@ -133,7 +133,7 @@ async function runSet(name: string, levels: boolean): Promise<Record<string, unk
   runWasm(wasm, c, got);
   const agree = got.every((r, i) => r === want[i]);
   const engines = [Engine.load(bytes), await Engine.loadAsync(bytes, { backend: "wasm" })];
-  await settle(); // binaryen's optimiser tiers up in the background after a compile
+  await settleCpu(); // binaryen's optimiser tiers up in the background after a compile
   const interp = measure(() => {
     runInterp(program, c, got);
   }, trace.length);
@@ -176,7 +176,7 @@ async function compareLevels(bytes: Uint8Array, c: Columns, got: Uint32Array, n:
   for (const optimizeLevel of [0, 1, 2, 3]) {
     const compiled: CompiledWasm = await compileWasm(loadProgram(bytes), { optimizeLevel });
     const wasm = new WasmProgram(loadProgram(bytes), compiled);
-    await settle();
+    await settleCpu();
     const rate = measure(() => {
       runWasm(wasm, c, got);
     }, n);
@@ -191,17 +191,6 @@ async function compareLevels(bytes: Uint8Array, c: Columns, got: Uint32Array, n:
 }
 
 /** Waits until this process uses almost no CPU while sleeping (background compilation done), at most 60 s. */
-async function settle(): Promise<number> {
-  const t0 = performance.now();
-  for (;;) {
-    const before = process.cpuUsage();
-    await new Promise((resolve) => setTimeout(resolve, 250));
-    const used = process.cpuUsage(before);
-    if (used.user + used.system < 25_000 || performance.now() - t0 > 60_000) {
-      return performance.now() - t0;
-    }
-  }
-}
 
 const json = process.argv.includes("--json");
 const levels = process.argv.includes("--levels");
@@ -209,7 +198,7 @@ const rows: Record<string, unknown>[] = [];
 const importStart = performance.now();
 await loadBinaryen();
 const importMs = performance.now() - importStart;
-const settleMs = await settle();
+const settleMs = await settleCpu();
 if (!json) {
   console.log(JSON.stringify({ binaryenImportMs: importMs, settleMs }));
 }

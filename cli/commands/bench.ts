@@ -147,9 +147,17 @@ export function registerBench(program: Command, cli: CliContext): void {
     .command("all")
     .description("every scenario (what npm run bench runs)")
     .option("--json", "print JSON")
-    .action((opts: { json?: boolean }) => {
+    .option("--no-wasm", "skip the WebAssembly backend (loading binaryen takes a while)")
+    .action(async (opts: { json?: boolean; wasm: boolean }) => {
       const rows = pipelineScenarios();
       const cb = classbenchSets().map(([r, t]) => runClassBench(r, t));
+      // Both backends on the same sets, the interpreter's runs first (binaryen's compile threads would
+      // otherwise disturb them).
+      if (opts.wasm) {
+        for (const [r, t] of classbenchSets()) {
+          cb.push(await runClassBenchAsync(r, t, { backend: "wasm" }));
+        }
+      }
       if (opts.json === true) {
         cli.stdout(JSON.stringify({ pipeline: rows, classbench: cb, machine: machineFacts() }) + "\n");
       } else {
