@@ -32,6 +32,10 @@ export interface HttpRequest {
   readonly host: string;
   /** Headers as (name, value). */
   readonly headers: readonly (readonly [string, string])[];
+  /** "HTTP/1.0", "HTTP/1.1" or "HTTP/2" when decoded from the wire. */
+  readonly protocol?: string;
+  /** HTTP/2 stream id when decoded from HTTP/2. */
+  readonly streamId?: number;
 }
 
 /** A Kafka request header. */
@@ -42,12 +46,18 @@ export interface KafkaRequest {
   readonly clientId: string;
   /** Topics the request names (may be empty). */
   readonly topics: readonly string[];
+  /** Correlation id when decoded from the wire. */
+  readonly correlationId?: number;
 }
 
 /** A DNS query. */
 export interface DnsRequest {
   readonly kind: "dns";
   readonly name: string;
+  /** Query type (1 A, 28 AAAA, ...) when decoded from the wire. */
+  readonly qtype?: number;
+  /** DNS message id when decoded from the wire. */
+  readonly id?: number;
 }
 
 /** A request an L7 proxy sees. */
