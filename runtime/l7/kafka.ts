@@ -42,9 +42,9 @@ export const KAFKA_KEY_NAMES: readonly string[] = [
   "alterconfigs",
 ];
 
-/** API keys whose requests carry topics; `topic` constrains only these. */
+/** API keys whose requests carry topics; `topic` constrains only these (upstream `pkg/kafka/policy.go` isTopicAPIKey). */
 export const KAFKA_TOPIC_KEY_SET: ReadonlySet<number> = new Set([
-  0, 1, 2, 3, 4, 5, 6, 8, 9, 10, 11, 19, 20, 21, 23, 24, 27, 28, 34, 35, 37,
+  0, 1, 2, 3, 4, 5, 6, 8, 9, 19, 20, 21, 23, 24, 27, 28, 34, 35, 37,
 ]);
 
 /** Kafka error code a denied request is answered with (Cilium's Kafka proxy). */

@@ -10,7 +10,9 @@
  *   Denied: HTTP 403 "Access denied".
  * - Kafka: api key in the rule's keys (a role is expanded already), exact version and client id; a
  *   topic constrains only api keys that carry topics, and every topic of the request must be allowed
- *   by some rule. Denied: error TOPIC_AUTHORIZATION_FAILED (29).
+ *   by some rule; a rule with a topic never allows a topic-carrying request whose topics are absent
+ *   or unreadable (upstream `pkg/kafka/policy.go` Rule.Matches). Denied: error
+ *   TOPIC_AUTHORIZATION_FAILED (29).
  * - DNS: the rule's anchored regex over the lower-cased name with a trailing dot. Denied: REFUSED.
  * - Generic proxylib rules are not evaluated (their parsers are not modelled): such sets answer
  *   "not evaluated".
@@ -48,6 +50,8 @@ export interface KafkaRequest {
   readonly topics: readonly string[];
   /** Correlation id when decoded from the wire. */
   readonly correlationId?: number;
+  /** Nonzero when the request names topics the decoder could not read (topic ids, "all topics", unknown versions). */
+  readonly topicsUnresolved?: number;
 }
 
 /** A DNS query. */
@@ -138,8 +142,12 @@ function kafkaBase(rule: L7KafkaRule, req: KafkaRequest): boolean {
 
 function evalKafka(rules: readonly L7KafkaRule[], req: KafkaRequest): L7KafkaRule | undefined {
   const wild = (r: L7KafkaRule): boolean => (r.flags & RULE_WILDCARD) !== 0;
-  if (!KAFKA_TOPIC_KEY_SET.has(req.apiKey) || req.topics.length === 0) {
+  if (!KAFKA_TOPIC_KEY_SET.has(req.apiKey)) {
     return rules.find((r) => wild(r) || kafkaBase(r, req));
+  }
+  if (req.topics.length === 0 || (req.topicsUnresolved ?? 0) !== 0) {
+    // A rule with a topic matches only when the topic is in the request (upstream Rule.Matches).
+    return rules.find((r) => wild(r) || (kafkaBase(r, req) && r.topic === undefined));
   }
   let first: L7KafkaRule | undefined;
   for (const t of req.topics) {

@@ -158,10 +158,13 @@ describe.skipIf(!present)("L7 corpus examples", () => {
       q("default/empire-hq", "default/kafka", 9092, kafka(1, ["deathstar-plans"])),
     );
     expect(fetch.verdict).toBe("DENIED");
-    // metadata (3) is part of the produce role.
-    expect(trace(r.bytes!, q("default/empire-hq", "default/kafka", 9092, kafka(3, []))).verdict).toBe(
-      "ALLOWED",
-    );
+    // metadata (3) is part of the produce role; it carries topics, so the rule's topic must be among
+    // them: a metadata request for all topics (none named) is denied (upstream pkg/kafka/policy.go
+    // Rule.Matches).
+    const metadata = (topics: string[]): string =>
+      trace(r.bytes!, q("default/empire-hq", "default/kafka", 9092, kafka(3, topics))).verdict;
+    expect(metadata(["deathstar-plans"])).toBe("ALLOWED");
+    expect(metadata([])).toBe("DENIED");
   });
 
   it("dns.yaml: DNS to kube-dns is redirected; names are filtered by the DNS rules", () => {
