@@ -17,6 +17,7 @@ export interface PolicyOptions {
   color?: string;
   ciliumVersion?: string;
   fqdn?: string[];
+  node?: string;
 }
 
 /** Add --cni, --warn, --synthetic-ips, --audit and --color. */
@@ -32,6 +33,10 @@ export function addPolicyOptions(cmd: Command): Command {
     .option("--audit", "policy audit mode: would-be drops become AUDIT")
     .option("--cilium-version <version>", "Cilium schema: 1.19 (Kafka rules accepted) or 1.20", "1.19")
     .option("--fqdn <name=ip[,ip]...>", "a DNS answer to assume for toFQDNs rules (repeatable)")
+    .option(
+      "--node <name>",
+      "Cilium: the node whose addresses are 'host' (default: the first node; '' for none)",
+    )
     .option("--color <when>", "auto, always or never", "auto");
 }
 
@@ -82,6 +87,7 @@ export function compileOptions(paths: readonly string[], o: PolicyOptions): Comp
     ...(fqdnMappings.length > 0 ? { fqdnMappings } : {}),
     ...(o.cni !== undefined ? { cni: o.cni as Cni } : {}),
     ...(o.ciliumVersion !== undefined ? { ciliumVersion: o.ciliumVersion } : {}),
+    ...(o.node !== undefined ? { localNode: o.node } : {}),
     levels,
     syntheticIps: o.syntheticIps === "always" ? "always" : "missing",
     audit: o.audit === true,

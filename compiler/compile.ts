@@ -47,6 +47,8 @@ export interface CompileOptions {
   readonly ciliumVersion?: CiliumVersion;
   /** DNS answers to assume (name → addresses) for Cilium toFQDNs rules. */
   readonly fqdnMappings?: readonly FqdnMapping[];
+  /** Cilium: the node whose addresses are `host` (default: the first node by name; "" for none). */
+  readonly localNode?: string;
   /** Lint ids re-levelled by the user. */
   readonly levels?: ReadonlyMap<string, Severity | "off">;
 }
@@ -218,6 +220,7 @@ export function compile(paths: readonly string[], options: CompileOptions = {}):
       // match cluster endpoints.
       cidrMatchesPods: cni === "calico",
       ...(options.fqdnMappings !== undefined ? { fqdnMappings: options.fqdnMappings } : {}),
+      ...(options.localNode !== undefined ? { localNode: options.localNode } : {}),
     },
     diags,
   );

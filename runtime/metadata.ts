@@ -36,6 +36,18 @@ export interface PolicyTableMetadata {
   readonly tierName: string;
 }
 
+/** toFQDNs selectors and the identities of the selector sets learned addresses can have (compiler/lower/fqdn-identities.ts). */
+export interface FqdnMetadata {
+  /** Selectors: label `fqdn:<pattern>` and the anchored regex over the lower-cased name with a trailing dot. */
+  readonly selectors: readonly { readonly label: string; readonly regex: string }[];
+  /** Identity of each planned selector set (indexes into `selectors`, ascending) per address family. */
+  readonly identities: readonly {
+    readonly selectors: readonly number[];
+    readonly family: 4 | 6;
+    readonly id: number;
+  }[];
+}
+
 /** The metadata document. */
 export interface BundleMetadata {
   readonly version: 1;
@@ -54,6 +66,8 @@ export interface BundleMetadata {
     readonly ingress: readonly PolicyTableMetadata[];
     readonly egress: readonly PolicyTableMetadata[];
   };
+  /** Present when the policies have toFQDNs peers: the program then asks the runtime's FQDN cache. */
+  readonly fqdn?: FqdnMetadata;
 }
 
 /** The bundle's metadata, or undefined when it has none or it does not parse. */

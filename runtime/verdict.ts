@@ -70,6 +70,17 @@ export const REASON_POLICY_DENY = 181;
 /** Authentication required. */
 export const REASON_AUTH_REQUIRED = 189;
 
+/**
+ * sluice's own reasons, for L7 inspection failures, numbered from 1000 so they never collide with
+ * Hubble's (which stay below 256: the datapath carries them in a byte). Cilium has no datapath reason
+ * for these: its proxy closes the connection. Flow records print their names; Hubble tools that read
+ * the records see an unknown drop_reason_desc.
+ */
+/** The L7 decoder could not parse the stream (bad request line, bad frame, HPACK error, ...). */
+export const REASON_L7_PROTOCOL_ERROR = 1001;
+/** An L7 buffer limit was reached (header block, message, or the out-of-order reassembly buffer). */
+export const REASON_L7_LIMIT = 1002;
+
 /** Names by drop-reason number, as Hubble prints them in `drop_reason_desc`. */
 export const DROP_REASON_NAMES: Readonly<Record<number, string>> = {
   [REASON_NONE]: "DROP_REASON_UNKNOWN",
@@ -87,6 +98,8 @@ export const DROP_REASON_NAMES: Readonly<Record<number, string>> = {
   [REASON_ENCAPSULATION_TRAFFIC_IS_PROHIBITED]: "ENCAPSULATION_TRAFFIC_IS_PROHIBITED",
   [REASON_POLICY_DENY]: "POLICY_DENY",
   [REASON_AUTH_REQUIRED]: "AUTH_REQUIRED",
+  [REASON_L7_PROTOCOL_ERROR]: "SLUICE_L7_PROTOCOL_ERROR",
+  [REASON_L7_LIMIT]: "SLUICE_L7_LIMIT",
 };
 
 /** The Hubble name of a verdict number (`VERDICT_UNKNOWN` for numbers Hubble does not define). */

@@ -4,13 +4,18 @@
  *
  * The flows printed can be narrowed with `hubble observe`'s filter flags (cli/filters: OR within a flag,
  * AND across flags, `--not` for the deny list); long replays draw a progress line on a terminal's stderr
- * (cli/progress.ts).
+ * (cli/progress.ts). With a Calico bundle `--summary` also lists the rule hits in Calico's PolicyHit
+ * form (compiler/analysis/policy-hit.ts).
  */
 
 import { createReadStream, statSync } from "node:fs";
 import type { Command } from "commander";
 import { Engine } from "../../runtime/engine/engine.js";
 import { HubbleFlowBuilder } from "../../runtime/flow/hubble.js";
+import { readMetadata } from "../../runtime/metadata.js";
+import { policyHitCounts } from "../../compiler/analysis/policy-hit.js";
+import { l7FlowRecord } from "../../runtime/flow/hubble-l7.js";
+import type { L7Record } from "../../runtime/l7/datapath/records.js";
 import { DEFAULT_READ_CHUNK_BYTES, readCapture } from "../../runtime/pcap/index.js";
 import { NO_STRING, actionOffset, entryStride } from "../../runtime/bytecode/bundle.js";
 import { ACTION_RULE_ID } from "../../runtime/bytecode/opcodes.js";
@@ -99,7 +104,12 @@ export function registerReplay(program: Command, cli: CliContext): void {
         return;
       }
     }
-    const engine = await Engine.loadAsync(bytes, { backend: o.backend });
+    // L7 records (requests, the proxy's answers, DNS answers) are printed after the packet that made them.
+    const l7Pending: L7Record[] = [];
+    const engine = await Engine.loadAsync(bytes, {
+      backend: o.backend,
+      ...(o.summary === true ? {} : { onL7Record: (r: L7Record) => l7Pending.push(r) }),
+    });
     const flows = new HubbleFlowBuilder(engine.program);
     const color = useColor(o.color);
     const table = o.output === "table" || o.output === "tab" ? new TablePrinter() : undefined;
@@ -132,7 +142,7 @@ export function registerReplay(program: Command, cli: CliContext): void {
             : key;
           tuples.add(canon);
           if (r.verdict === 2) {
-            const k = `${key} ${r.dropReasonName ?? ""}`;
+            const k = `${key} ${r.dropReasonName ?? "L7 request denied"}`;
             dropped.set(k, (dropped.get(k) ?? 0) + 1);
           }
           continue;
@@ -146,19 +156,22 @@ export function registerReplay(program: Command, cli: CliContext): void {
           p.tsSec,
           p.tsNsec,
         );
-        if (keep !== undefined && !keep(rec.flow)) {
-          continue;
-        }
-        if (table !== undefined) {
-          table.add(rec);
-        } else {
-          cli.stdout(
-            o.output === "json" || o.output === "jsonpb"
-              ? jsonLine(rec)
-              : o.output === "dict"
-                ? dictBlock(rec, color)
-                : compactLine(rec, color),
-          );
+        const records = [rec, ...l7Pending.splice(0).map((l7) => l7FlowRecord(flows, l7))];
+        for (const one of records) {
+          if (keep !== undefined && !keep(one.flow)) {
+            continue;
+          }
+          if (table !== undefined) {
+            table.add(one);
+          } else {
+            cli.stdout(
+              o.output === "json" || o.output === "jsonpb"
+                ? jsonLine(one)
+                : o.output === "dict"
+                  ? dictBlock(one, color)
+                  : compactLine(one, color),
+            );
+          }
         }
       }
     } finally {
@@ -222,6 +235,30 @@ function formatSummary(engine: Engine, flows: number, seconds: number, dropped: 
       "policy rule hits",
       ...hits.map(([rule, n]) => `  ${String(n).padStart(8)}  ${describeRule(engine, rule)}`),
     );
+  }
+  if (readMetadata(engine.program.bundle)?.model === "calico") {
+    // Calico's view of the same counters: one line per (rule, action) in flow-log PolicyHit form.
+    const calicoHits = policyHitCounts(engine.program.bundle, engine.program.hits);
+    if (calicoHits.length > 0) {
+      lines.push(
+        "policy hits (Calico PolicyHit: tier|name|action|ruleIndex)",
+        ...calicoHits.map(
+          (h) => `  ${String(h.count).padStart(8)}  ${h.flowLog.slice(h.flowLog.indexOf("|") + 1)}`,
+        ),
+      );
+    }
+  }
+  if (c.l7 !== undefined) {
+    const l = c.l7;
+    lines.push(
+      "L7 inspection",
+      `  requests ${l.requests}: ${l.allowed} allowed, ${l.denied} denied`,
+      `  connections refused by a decoder ${l.malformed}, stopped by a buffer limit ${l.limited}`,
+      `  segments out of order ${l.outOfOrder}, retransmitted ${l.retransmits}`,
+    );
+    if (c.fqdn !== undefined) {
+      lines.push(`  DNS answers learned for toFQDNs ${l.dnsLearned}`);
+    }
   }
   const top = [...dropped.entries()].sort((a, b) => b[1] - a[1]).slice(0, 10);
   if (top.length > 0) {

@@ -5,6 +5,8 @@
  * L7 flags describe one request for a redirected connection: `--http-method/-path/-host/-header`,
  * `--kafka-role|--kafka-api-key`, `--kafka-api-version`, `--kafka-client-id`, `--kafka-topic`,
  * `--dns-name`. A Kafka role stands for its first API key (produce → produce, consume → fetch).
+ * Peers may be host endpoints (`node/<name>`, `hostendpoint/<name>`, or their addresses); Calico
+ * traces list each direction's PolicyHits (`policy hit 0|tier|tier.name|allow|2`; JSON `policyHits`).
  * `--to-fqdn` is not offered: FQDN peers are not in the IR yet.
  */
 
@@ -160,6 +162,10 @@ function directionText(name: string, who: string, d: DirectionTrace, color: bool
     const mark = r.decided ? "->" : r.passed === true ? "=>" : "  ";
     const tail = r.decided ? "" : r.passed === true ? "  (passed to the next tier)" : "  (shadowed)";
     out.push(`    ${mark} ${r.action.padEnd(5)} ${ruleText(r)}${tail}`);
+  }
+  // Calico bundles: the hits as Calico's flow logs print them (matchIndex|tier|name|action|ruleIndex).
+  for (const h of d.policyHits ?? []) {
+    out.push(`    policy hit ${h.flowLog}${h.stage !== undefined ? `  (${h.stage})` : ""}`);
   }
   return out;
 }

@@ -13,6 +13,10 @@
  * from the bundle's L7_RULES section with the runtime's own decoder and matcher (runtime/l7), egress
  * set first; the final verdict is DENIED when a proxy refuses the request (HTTP 403, DNS REFUSED,
  * Kafka TOPIC_AUTHORIZATION_FAILED), as Cilium answers it.
+ *
+ * Host endpoints (Cilium nodes, Calico HostEndpoints) are peers too: by address, or by name as
+ * `node/<name>` / `hostendpoint/<name>` (also `hep/<name>`). For Calico bundles each direction also
+ * lists its PolicyHits (policy-hit.ts): the rules that passed the packet on and the one that decided.
  */
 
 import { NO_STRING } from "../../runtime/bytecode/bundle.js";
@@ -28,7 +32,7 @@ import type { L7Request } from "../../runtime/l7/match.js";
 import { NO_INDEX } from "../../runtime/l7/rule-set.js";
 import type { PacketResult } from "../../runtime/engine/engine.js";
 import { readMetadata } from "../../runtime/metadata.js";
-import type { BundleMetadata, EndpointMetadata, PolicyTableMetadata } from "../../runtime/metadata.js";
+import type { PolicyTableMetadata } from "../../runtime/metadata.js";
 import { icmp6Pkt, icmpPkt, sctpPkt, tcpPkt, udpPkt } from "../../runtime/packet/craft.js";
 import {
   ACTION_NAMES,
@@ -40,7 +44,14 @@ import {
   IPC_IDENTITY,
   IPC_INGRESS_GROUP,
 } from "../lower/actions.js";
+import { policyHitOf } from "./policy-hit.js";
+import type { PolicyHit } from "./policy-hit.js";
 import { matchingRows } from "./table-rows.js";
+import { TraceError, pickAddresses, resolvePeer } from "./trace-peers.js";
+import type { TracePeer } from "./trace-peers.js";
+
+export { TraceError } from "./trace-peers.js";
+export type { TracePeer } from "./trace-peers.js";
 
 /** What to trace. */
 export interface TraceQuery {
@@ -56,19 +67,6 @@ export interface TraceQuery {
   readonly icmpCode?: number;
   /** An L7 request to evaluate when the connection is redirected to a proxy. */
   readonly l7?: L7Request;
-}
-
-/** A resolved peer. */
-export interface TracePeer {
-  /** What the user wrote. */
-  readonly query: string;
-  /** The address used. */
-  readonly ip: string;
-  /** `ns/pod`, when the address belongs to an endpoint. */
-  readonly endpoint?: string;
-  /** np-guard style workload. */
-  readonly workload?: string;
-  readonly identity?: number;
 }
 
 /** One matching rule. */
@@ -149,6 +147,8 @@ export interface DirectionTrace {
   readonly default?: string;
   /** Matching rules, best first. */
   readonly rules: readonly RuleHit[];
+  /** Calico bundles: the hits along the flow (passes, then the deciding rule), as Calico reports them. */
+  readonly policyHits?: readonly PolicyHit[];
 }
 
 /** The whole answer. */
@@ -162,83 +162,6 @@ export interface TraceResult {
   readonly result: PacketResult;
   /** The L7 decision, when the connection is redirected or an L7 request was given. */
   readonly l7?: L7Trace;
-}
-
-/** A trace that cannot run (unknown peer, missing port). */
-export class TraceError extends Error {
-  override name = "TraceError";
-}
-
-function resolvePeer(
-  q: string,
-  meta: BundleMetadata | undefined,
-): { peer: TracePeer; ep?: EndpointMetadata } {
-  if (/^[\d.]+$/.test(q) || q.includes(":")) {
-    const ep = meta?.endpoints.find((e) => e.ips.includes(q));
-    return ep
-      ? {
-          peer: {
-            query: q,
-            ip: q,
-            endpoint: `${ep.namespace}/${ep.name}`,
-            workload: ep.workload,
-            identity: ep.identity,
-          },
-          ep,
-        }
-      : { peer: { query: q, ip: q } };
-  }
-  const slash = q.indexOf("/");
-  const ns = slash < 0 ? "default" : q.slice(0, slash);
-  const name = slash < 0 ? q : q.slice(slash + 1);
-  const eps = meta?.endpoints ?? [];
-  const ep =
-    eps.find((e) => e.namespace === ns && e.name === name) ??
-    eps.find((e) => e.namespace === ns && e.workload.startsWith(`${ns}/${name}[`)) ??
-    // A Deployment named in the question while the snapshot only has its ReplicaSet's pods
-    // (<deployment>-<pod-template-hash>).
-    eps.find(
-      (e) =>
-        e.namespace === ns &&
-        new RegExp(`^${ns}/${name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}-[a-z0-9]+\\[ReplicaSet\\]$`).test(
-          e.workload,
-        ),
-    );
-  if (ep === undefined) {
-    const known = eps
-      .slice(0, 5)
-      .map((e) => `${e.namespace}/${e.name}`)
-      .join(", ");
-    throw new TraceError(
-      `no pod or workload '${ns}/${name}' in the cluster snapshot${known ? ` (known: ${known}${eps.length > 5 ? ", ..." : ""})` : ""}`,
-    );
-  }
-  return {
-    peer: {
-      query: q,
-      ip: ep.ips[0] ?? "",
-      endpoint: `${ep.namespace}/${ep.name}`,
-      workload: ep.workload,
-      identity: ep.identity,
-    },
-    ep,
-  };
-}
-
-/** Pick addresses of one family for both peers (IPv4 when both have it). */
-function pickAddresses(
-  a: { peer: TracePeer; ep?: EndpointMetadata },
-  b: { peer: TracePeer; ep?: EndpointMetadata },
-): [string, string] {
-  const ips = (x: { peer: TracePeer; ep?: EndpointMetadata }): readonly string[] => x.ep?.ips ?? [x.peer.ip];
-  for (const v4 of [true, false]) {
-    const pa = ips(a).find((ip) => ip.includes(":") !== v4);
-    const pb = ips(b).find((ip) => ip.includes(":") !== v4);
-    if (pa !== undefined && pb !== undefined) {
-      return [pa, pb];
-    }
-  }
-  throw new TraceError(`${a.peer.query} and ${b.peer.query} have no address family in common`);
 }
 
 function hitOf(bundle: Bundle, ruleId: number, action: number, decided: boolean, l7Set?: number): RuleHit {
@@ -331,6 +254,12 @@ function traceL7(
   };
 }
 
+/** The table action number of an action name (ACTION_NAMES inverted). */
+function actionNumber(name: string): number {
+  const found = Object.entries(ACTION_NAMES).find(([, n]) => n === name);
+  return found === undefined ? 0 : Number(found[0]);
+}
+
 /** Run the trace on bundle `bytes`. */
 export function trace(bytes: Uint8Array, q: TraceQuery): TraceResult {
   const engine = Engine.load(bytes);
@@ -341,6 +270,12 @@ export function trace(bytes: Uint8Array, q: TraceQuery): TraceResult {
   }
   const src = resolvePeer(q.from, meta);
   const dst = resolvePeer(q.to, meta);
+  const calico = meta.model === "calico";
+  // A Calico flow's hits: every tier's passing row, then the deciding row, numbered in that order.
+  const calicoHits = (rules: readonly RuleHit[]): PolicyHit[] =>
+    rules
+      .filter((r) => r.decided || r.passed === true)
+      .map((r, i) => policyHitOf(bundle, r.ruleId, actionNumber(r.action), i));
   const [sip, dip] = pickAddresses(src, dst);
   const host = (ip: string, port: number): string => (ip.includes(":") ? `[${ip}]:${port}` : `${ip}:${port}`);
   let frame: Uint8Array;
@@ -437,14 +372,16 @@ export function trace(bytes: Uint8Array, q: TraceQuery): TraceResult {
         }
       });
     }
+    const hits = calico ? calicoHits(rules) : undefined;
     if (decision === undefined) {
       return {
         decision: "allowed",
         default: `policies select ${who.endpoint} for ${dir}, but no rule decided and nothing denies by default: allowed`,
         rules,
+        ...(hits !== undefined ? { policyHits: hits } : {}),
       };
     }
-    return { decision, rules };
+    return { decision, rules, ...(hits !== undefined ? { policyHits: hits } : {}) };
   };
   const egress = direction(
     meta.policyTables.egress,

@@ -10,6 +10,7 @@
 import {
   OP_ADD_K,
   OP_AND_K,
+  OP_RSH_K,
   OP_CALL,
   OP_COUNT,
   OP_EXIT,
@@ -120,6 +121,10 @@ export class ProgramBuilder {
   /** dst &= imm */
   and(dst: number, imm: number): void {
     this.emit(OP_AND_K, dst, 0, 0, imm);
+  }
+  /** dst >>>= imm & 31 */
+  rsh(dst: number, imm: number): void {
+    this.emit(OP_RSH_K, dst, 0, 0, imm);
   }
   /** goto target */
   ja(target: Label): void {

@@ -28,9 +28,15 @@ export const DEFAULT_CLUSTER_NAME = "default";
 /** Label every namespace carries: its own name (Kubernetes ≥ 1.21, immutable). */
 export const LBL_NAMESPACE_NAME = "kubernetes.io/metadata.name";
 
-/** The endpoint label map of `pod` in `namespace`: pod labels, then the meta labels (which win). */
+/**
+ * The endpoint label map of `pod` in `namespace`: pod labels, then the meta labels (which win). A host
+ * endpoint's stand-in (`pod.host`) has no namespace: its labels are exactly its own.
+ */
 export function endpointLabels(pod: Pod, namespace: Namespace): Map<string, string> {
   const out = new Map(pod.labels);
+  if (pod.host !== undefined) {
+    return out;
+  }
   out.set(LBL_NAMESPACE, namespace.name);
   for (const [k, v] of namespace.labels) {
     out.set(NS_LABEL_PREFIX + k, v);

@@ -17,8 +17,11 @@
  * - Workload objects (Deployment, ReplicaSet, StatefulSet, DaemonSet, ReplicationController, Job,
  *   CronJob via `spec.jobTemplate.spec.template`) each give exactly one pod, named after the workload,
  *   with the template's labels, container ports, service account and hostNetwork, and no address.
- * - Services (selector, cluster IPs, ports) and Nodes (labels, InternalIP/ExternalIP) are read for
- *   the engines that need them; the corpus never does.
+ * - Services (selector, cluster IPs, ports) and Nodes (labels, InternalIP/ExternalIP, podCIDRs) are
+ *   read for the engines that need them; the corpus never does. Calico HostEndpoints
+ *   (projectcalico.org/v3: labels, node, interfaceName, expectedIPs, profiles) are read here for the
+ *   model and validated by the Calico front end (frontends/calico/policy/host.ts), which reports bad
+ *   values; this reader drops them silently so nothing is reported twice.
  * - A kind is recognised only with its own API group (`apps/v1` Deployment, `v1` Service, …), so e.g.
  *   a Knative `serving.knative.dev` Service is left alone; objects without apiVersion are accepted.
  *   Every other kind is ignored here (policies are read from the same object list elsewhere).
@@ -48,6 +51,7 @@ import type { KubeObject } from "../input/read-objects.js";
 import { get, getString } from "../yaml/located.js";
 import type { LNode } from "../yaml/located.js";
 import { assignSyntheticIps } from "./addresses.js";
+import { readHostEndpoint } from "./host-endpoints.js";
 import type { SyntheticIpMode } from "./addresses.js";
 import {
   isNullish,
@@ -62,7 +66,16 @@ import {
   readStringMap,
 } from "./fields.js";
 import { LBL_NAMESPACE_NAME } from "./labels.js";
-import type { Cluster, ContainerPort, Namespace, Node, Pod, Service, Workload } from "./model.js";
+import type {
+  CalicoHostEndpoint,
+  Cluster,
+  ContainerPort,
+  Namespace,
+  Node,
+  Pod,
+  Service,
+  Workload,
+} from "./model.js";
 
 /** Object without metadata.name. */
 export const S_MISSING_NAME = "S4001";
@@ -106,6 +119,7 @@ const KIND_GROUPS: ReadonlyMap<string, readonly string[]> = new Map([
   ["StatefulSet", ["apps"]],
   ["Job", ["batch"]],
   ["CronJob", ["batch"]],
+  ["HostEndpoint", ["projectcalico.org"]],
 ]);
 
 /** Options of `buildCluster`. */
@@ -173,7 +187,7 @@ function uniqueObjects(objects: readonly KubeObject[], diags: Diagnostics): Name
       );
       continue;
     }
-    const clusterScoped = obj.kind === "Namespace" || obj.kind === "Node";
+    const clusterScoped = obj.kind === "Namespace" || obj.kind === "Node" || obj.kind === "HostEndpoint";
     const ns = clusterScoped ? "" : (obj.namespace ?? DEFAULT_NAMESPACE);
     const key = `${obj.kind}\u0000${ns}\u0000${obj.name}`;
     const prev = first.get(key);
@@ -334,10 +348,17 @@ function serviceFromObject(obj: NamedObject, diags: Diagnostics): Service {
 
 /** A Node object's node. */
 function nodeFromObject(obj: NamedObject, diags: Diagnostics): Node {
+  const spec = get(obj.node, "spec");
+  const many = readSeq(get(spec, "podCIDRs"), "spec.podCIDRs", diags)
+    .map((n) => readString(n, "spec.podCIDRs[]", diags))
+    .filter((c): c is string => c !== undefined && c !== "");
+  const one = readString(get(spec, "podCIDR"), "spec.podCIDR", diags);
+  const podCidrs = many.length > 0 ? many : one !== undefined && one !== "" ? [one] : [];
   return {
     name: obj.name,
     labels: readStringMap(get(get(obj.node, "metadata"), "labels"), "metadata.labels", diags),
     ips: readNodeIps(get(obj.node, "status"), diags),
+    ...(podCidrs.length > 0 ? { podCidrs } : {}),
     span: nameSpan(obj),
   };
 }
@@ -388,6 +409,7 @@ export function buildCluster(
   const pods: Pod[] = [];
   const services: Service[] = [];
   const nodes: Node[] = [];
+  const hostEndpoints: CalicoHostEndpoint[] = [];
   for (const obj of uniqueObjects(objects, diags)) {
     if (obj.kind === "Namespace") {
       declared.set(obj.name, namespaceFromObject(obj, diags));
@@ -402,8 +424,11 @@ export function buildCluster(
       services.push(serviceFromObject(obj, diags));
     } else if (obj.kind === "Node") {
       nodes.push(nodeFromObject(obj, diags));
+    } else if (obj.kind === "HostEndpoint") {
+      hostEndpoints.push(readHostEndpoint(obj, nameSpan(obj), diags));
     }
   }
+  hostEndpoints.sort((a, b) => cmp(a.name, b.name));
   pods.sort(comparePods);
   services.sort((a, b) => cmp(a.namespace, b.namespace) || cmp(a.name, b.name));
   nodes.sort((a, b) => cmp(a.name, b.name));
@@ -415,7 +440,11 @@ export function buildCluster(
   const withIps = assignSyntheticIps(pods, diags, {
     mode: options.syntheticIps ?? "missing",
     avoidCidrs: options.avoidCidrs ?? [],
-    takenIps: [...nodes.flatMap((n) => n.ips), ...services.flatMap((s) => s.clusterIPs)],
+    takenIps: [
+      ...nodes.flatMap((n) => n.ips),
+      ...hostEndpoints.flatMap((h) => h.expectedIPs),
+      ...services.flatMap((s) => s.clusterIPs),
+    ],
   });
-  return { namespaces, pods: withIps, services, nodes };
+  return { namespaces, pods: withIps, services, nodes, hostEndpoints };
 }

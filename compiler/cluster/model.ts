@@ -1,6 +1,6 @@
 /**
  * @fileoverview The cluster snapshot model: namespaces, endpoints (pods, including one synthesized per
- * workload template), services and nodes, as the compiler needs them.
+ * workload template), services, nodes and Calico HostEndpoints, as the compiler needs them.
  *
  * A snapshot is read from ordinary Kubernetes YAML (`kubectl get ... -o yaml`, v1 List, multi-document
  * files, workload templates without IPs) by cluster/load.ts.
@@ -59,6 +59,21 @@ export interface Pod {
   readonly nodeName?: string;
   /** Where the object was defined. */
   readonly span?: Span;
+  /**
+   * Set on the pod-shaped stand-in of a host endpoint (cluster/host-endpoints.ts): its labels are
+   * the host endpoint's own (no namespace meta labels), and the lowering may give it a reserved identity.
+   */
+  readonly host?: HostEndpointRef;
+}
+
+/** What a host-endpoint stand-in pod is. */
+export interface HostEndpointRef {
+  /** Node (Cilium: every Node is one) or a Calico HostEndpoint object. */
+  readonly kind: "Node" | "HostEndpoint";
+  /** The node the endpoint belongs to. */
+  readonly node: string;
+  /** Reserved identity it must carry (Cilium: host 1 for the local node, remote-node 6 for others). */
+  readonly identity?: number;
 }
 
 /** A Service port. */
@@ -88,6 +103,23 @@ export interface Node {
   readonly labels: ReadonlyMap<string, string>;
   /** InternalIP / ExternalIP addresses. */
   readonly ips: readonly string[];
+  /** spec.podCIDRs (else spec.podCIDR), as written: where the node's pods get addresses. */
+  readonly podCidrs?: readonly string[];
+  readonly span?: Span;
+}
+
+/** A Calico HostEndpoint (projectcalico.org/v3): one host interface, or all of them (`*`). */
+export interface CalicoHostEndpoint {
+  readonly name: string;
+  readonly labels: ReadonlyMap<string, string>;
+  /** spec.node. */
+  readonly node: string;
+  /** spec.interfaceName ("" when absent; "*" = every interface of the node). */
+  readonly interfaceName: string;
+  /** spec.expectedIPs, as written. */
+  readonly expectedIPs: readonly string[];
+  /** spec.profiles. */
+  readonly profiles: readonly string[];
   readonly span?: Span;
 }
 
@@ -99,4 +131,6 @@ export interface Cluster {
   readonly pods: readonly Pod[];
   readonly services: readonly Service[];
   readonly nodes: readonly Node[];
+  /** Calico HostEndpoints, by name (absent in hand-built snapshots = none). */
+  readonly hostEndpoints?: readonly CalicoHostEndpoint[];
 }

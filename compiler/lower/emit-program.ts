@@ -23,11 +23,14 @@
  *     r0 == 0   no per-packet decision: the packet returns REDIRECTED (reason 0) with the redirect
  *               row's rule id. The runtime answers 0 until the L7 datapath exists, so today every
  *               redirected packet is REDIRECTED.
- *     r0 != 0   the verdict to return (reason 0, same rule id). Once the L7 datapath exists (next
- *               issue) it reassembles the stream, and for a packet completing a request (HTTP
- *               request, Kafka request, DNS query) evaluates it against the set: FORWARDED when a
- *               rule matches, DROPPED when none does (the proxy answers HTTP 403, DNS REFUSED or a
- *               Kafka error; Hubble records those as L7 flows, not as datapath drops).
+ *     r0 != 0   verdict | reason << 8 to return (same rule id). The L7 datapath (runtime/l7/datapath)
+ *               reassembles the stream, and for a packet completing a request (HTTP request, Kafka
+ *               request, DNS query) evaluates it against the set: FORWARDED when a rule matches,
+ *               DROPPED when none does (reason 0: the proxy answers HTTP 403, DNS REFUSED or a Kafka
+ *               error, and Hubble records those as L7 flows), DROPPED with an L7 reason when the
+ *               stream cannot be inspected (malformed, limits).
+ * With toFQDNs peers the program asks the runtime's FQDN cache (SVC_IPCACHE_LOOKUP, r1 = 1: the
+ * destination) after the ipcache: an address learned from a DNS answer takes its FQDN identity.
  * Audit mode is unaffected: redirects are allows; a would-be drop in the other direction returns AUDIT.
  *
  * Registers: r6 scratch, r7 src identity, r8 egress group, r9 ct state, r10 dst identity,
@@ -45,6 +48,7 @@ import {
   NO_RULE,
   SVC_CT_CREATE,
   SVC_CT_LOOKUP,
+  SVC_IPCACHE_LOOKUP,
   SVC_L7_INSPECT,
 } from "../../runtime/bytecode/opcodes.js";
 import {
@@ -94,6 +98,8 @@ export interface ProgramTables {
 
 const META_GROUP = F_META0;
 const META_PEER = F_META0 + 1;
+/** SVC_IPCACHE_LOOKUP argument: look up the destination address. */
+const IPCACHE_DESTINATION = 1;
 /** Register holding the redirect bits. */
 const R_REDIRECT = 15;
 /** r15 bit: egress redirected. */
@@ -179,7 +185,11 @@ function emitDirection(
 }
 
 /** Emit the program. */
-export function emitProgram(p: ProgramBuilder, t: ProgramTables, options: { audit: boolean }): void {
+export function emitProgram(
+  p: ProgramBuilder,
+  t: ProgramTables,
+  options: { readonly audit: boolean; readonly fqdn?: boolean },
+): void {
   const parsed = p.label("parsed");
   const forward: Label = p.label("forward_tracked");
   p.note("a packet the parser refused drops with the parser's reason");
@@ -206,6 +216,15 @@ export function emitProgram(p: ProgramBuilder, t: ProgramTables, options: { audi
   p.lookup(6, t.ipcacheDst);
   p.lda(10, 6, t.ipcacheDst, ACTION_DATA0 + IPC_IDENTITY);
   p.lda(11, 6, t.ipcacheDst, ACTION_DATA0 + IPC_INGRESS_GROUP);
+  if (options.fqdn === true) {
+    const static_ = p.label("fqdn_static");
+    p.note("destination learned from a DNS answer: its FQDN identity replaces the ipcache's");
+    p.mov(1, IPCACHE_DESTINATION);
+    p.call(SVC_IPCACHE_LOOKUP);
+    p.jeq(0, 0, static_);
+    p.movx(10, 0);
+    p.bind(static_);
+  }
   p.mov(12, NO_RULE);
   p.mov(R_REDIRECT, 0);
   emitDirection(p, t.egress, "egress", 8, 10, options.audit, {
@@ -270,8 +289,10 @@ function emitL7Inspect(p: ProgramBuilder): void {
   p.movx(2, 12);
   p.exit();
   p.bind(decided);
-  p.note("L7: the L7 engine decided this packet (r0 is the verdict)");
-  p.mov(1, 0);
+  p.note("L7: the L7 engine decided this packet (r0 = verdict | reason << 8)");
+  p.movx(1, 0);
+  p.rsh(1, 8);
+  p.and(0, 0xff);
   p.movx(2, 12);
   p.exit();
 }

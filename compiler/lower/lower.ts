@@ -13,12 +13,23 @@
  *
  * The program (emit-program.ts) is the same for every policy set: parse check, conntrack, ipcache for
  * both addresses, egress at the source endpoint, ingress at the destination endpoint, commit.
+ *
+ * Host endpoints (cluster/host-endpoints.ts) join the endpoints before the model is built: under Cilium
+ * every Node (identity host 1 for the local node — `localNode`, default the first node by name, "" for
+ * none — and remote-node 6 for the others), under Calico every HostEndpoint (an identity from its
+ * labels). Their addresses enter the ipcache before pods', so a hostNetwork pod sharing its node's
+ * address is the host, as Cilium counts it. Cilium pods on a node other than the local one, and other
+ * nodes' host endpoints, see node identities from their own node (policy-tables.ts, `remote`). The
+ * metadata lists host endpoints apart (`hostEndpoints`), so flows and connlist keep showing workloads.
  */
 
-import type { Cluster } from "../cluster/model.js";
+import { calicoHostEndpoints, ciliumHostEndpoints, localNodeOf, podNode } from "../cluster/host-endpoints.js";
+import type { Cluster, Pod } from "../cluster/model.js";
 import type { Diagnostics } from "../diagnostics/diagnostic.js";
+import { SourceFile } from "../diagnostics/source.js";
+import { NONE } from "../ir/selector.js";
 import { BundleBuilder } from "../bundle/bundle-builder.js";
-import type { Direction, PolicyEntry } from "../ir/entry.js";
+import type { Direction, PolicyEntry, RuleEntry } from "../ir/entry.js";
 import { IPV4_ALL, IPV6_ALL, formatIp, parsePrefix, toWords } from "../net/ip.js";
 import { BUNDLE_FLAG_AUDIT, MATCH_LPM, SEC_METADATA } from "../../runtime/bytecode/bundle.js";
 import type { Bundle } from "../../runtime/bytecode/bundle.js";
@@ -28,10 +39,10 @@ import { IPC_WORDS, TABLE_IPCACHE_DST, TABLE_IPCACHE_SRC } from "./actions.js";
 import { emitProgram } from "./emit-program.js";
 import { groupSubjects } from "./groups.js";
 import type { DirectionGroups } from "./groups.js";
-import { ID_REMOTE_NODE, ID_WORLD_IPV4, ID_WORLD_IPV6 } from "./identities.js";
+import { ID_HOST, ID_REMOTE_NODE, ID_WORLD_IPV4, ID_WORLD_IPV6 } from "./identities.js";
 import { encodeMetadata } from "./metadata.js";
 import { buildModel } from "./model.js";
-import type { EvaluationModel, FqdnMapping, LoweringModel } from "./model.js";
+import type { EndpointView, EvaluationModel, FqdnMapping, LoweringModel } from "./model.js";
 import { emitPolicyTables } from "./policy-tables.js";
 
 /** Options of a lowering. */
@@ -48,6 +59,75 @@ export interface LowerOptions {
   readonly cni: string;
   /** DNS answers given at compile time, for toFQDNs peers. */
   readonly fqdnMappings?: readonly FqdnMapping[];
+  /** Cilium's local node (its addresses are `host`): a node name, "" for none; default the first node. */
+  readonly localNode?: string;
+}
+
+/** A host endpoint as the metadata lists it (beside runtime/metadata.ts's fields). */
+export interface HostEndpointMetadata {
+  /** `node/<name>` (Cilium) or `hostendpoint/<name>` (Calico). */
+  readonly name: string;
+  readonly node: string;
+  readonly ips: readonly string[];
+  readonly identity: number;
+  readonly ingressGroup: number;
+  readonly egressGroup: number;
+  readonly labels: Readonly<Record<string, string>>;
+  /** Whether it is the local node's (Cilium). */
+  readonly local?: boolean;
+}
+
+/** The metadata document with the host endpoints (trace reads them). */
+export interface LoweredMetadata extends BundleMetadata {
+  /** Cilium's local node, when there is one. */
+  readonly localNode?: string;
+  readonly hostEndpoints: readonly HostEndpointMetadata[];
+}
+
+/** Name of Cilium's allow-localhost entry (upstream's `allow-localhost-ingress` derived-from label). */
+export const ALLOW_LOCALHOST = "allow-localhost-ingress";
+
+/** The IR entry standing for Cilium's allow-localhost ingress rule (selects nothing by itself). */
+function allowLocalhostEntry(): RuleEntry {
+  const file = new SourceFile("<cilium-agent>", "");
+  const span = { file, start: 0, end: 0 };
+  return {
+    type: "rule",
+    origin: {
+      dialect: "cilium",
+      kind: "CiliumAgent",
+      name: ALLOW_LOCALHOST,
+      ruleIndex: 0,
+      span,
+      policySpan: span,
+    },
+    tier: 0,
+    tierName: "default",
+    order: 0,
+    subject: NONE,
+    direction: "ingress",
+    peers: [{ kind: "any" }],
+    notPeers: [],
+    ports: [],
+    notPorts: [],
+    verdict: "allow",
+  };
+}
+
+/** The host endpoint stand-ins of `cluster` under `model`, with Cilium's reserved identities. */
+function hostEndpoints(
+  cluster: Cluster,
+  options: LowerOptions,
+  local: string | undefined,
+  diags: Diagnostics,
+): Pod[] {
+  if (options.model === "cilium") {
+    return ciliumHostEndpoints(cluster).map((p) => ({
+      ...p,
+      host: { ...p.host!, identity: p.host!.node === local ? ID_HOST : ID_REMOTE_NODE },
+    }));
+  }
+  return options.model === "calico" ? calicoHostEndpoints(cluster, diags) : [];
 }
 
 /** Source-map rule id of IR entry `i`. */
@@ -81,8 +161,18 @@ function emitIpcache(
     ]);
   };
   const seen = new Set<bigint>();
-  for (const ep of model.endpoints) {
+  const hosts = new Set<bigint>();
+  const ordered = [
+    ...model.endpoints.filter((ep) => ep.pod.host !== undefined),
+    ...model.endpoints.filter((ep) => ep.pod.host === undefined),
+  ];
+  for (const ep of ordered) {
     for (const a of ep.addrs) {
+      if (ep.pod.host !== undefined) {
+        hosts.add(a);
+      } else if (hosts.has(a) && ep.pod.hostNetwork) {
+        continue; // a hostNetwork pod on its node's address is the host (Cilium's `host` includes them)
+      }
       if (seen.has(a)) {
         // Two pods on one address (hostNetwork pods share their node's): the first in snapshot order owns it.
         diags?.warn(
@@ -143,13 +233,28 @@ export function lowerToBundle(
   options: LowerOptions,
   diags: Diagnostics,
 ): Bundle {
-  const model = buildModel(cluster, entries, {
+  const cilium = options.model === "cilium";
+  const local = cilium ? localNodeOf(cluster, options.localNode, diags) : undefined;
+  const hostPods = hostEndpoints(cluster, options, local, diags);
+  const withHosts = hostPods.length === 0 ? cluster : { ...cluster, pods: [...cluster.pods, ...hostPods] };
+  // Cilium's allow-localhost rule joins the IR list as the last entry, so it has a rule id and origin.
+  const all: readonly PolicyEntry[] = cilium ? [...entries, allowLocalhostEntry()] : entries;
+  const extras = cilium ? { allowLocalhost: all.length - 1 } : {};
+  const model = buildModel(withHosts, all, {
     cidrMatchesPods: options.cidrMatchesPods ?? false,
     filterLabels: options.filterLabels ?? false,
     ...(options.fqdnMappings !== undefined ? { fqdnMappings: options.fqdnMappings } : {}),
   });
-  const ingress = groupSubjects(model.endpoints, entries, "ingress");
-  const egress = groupSubjects(model.endpoints, entries, "egress");
+  const remote = (ep: EndpointView): boolean => {
+    if (!cilium) {
+      return false;
+    }
+    const node = ep.pod.host?.node ?? podNode(cluster, ep.pod);
+    return node !== undefined && node !== local;
+  };
+  const groupOptions = { hostSubjectsOnly: cilium, remote };
+  const ingress = groupSubjects(model.endpoints, all, "ingress", groupOptions);
+  const egress = groupSubjects(model.endpoints, all, "egress", groupOptions);
   const b = new BundleBuilder();
   if (options.audit === true) {
     b.flags |= BUNDLE_FLAG_AUDIT;
@@ -159,8 +264,8 @@ export function lowerToBundle(
     ipcacheDst: emitIpcache(b, TABLE_IPCACHE_DST, F_DST_IP6, model, ingress, egress),
   };
   const policyTables = {
-    egress: emitPolicyTables(b, model, options.model, entries, egress, "egress", diags),
-    ingress: emitPolicyTables(b, model, options.model, entries, ingress, "ingress", diags),
+    egress: emitPolicyTables(b, model, options.model, all, egress, "egress", diags, extras),
+    ingress: emitPolicyTables(b, model, options.model, all, ingress, "ingress", diags, extras),
   };
   emitProgram(
     b.program,
@@ -169,9 +274,9 @@ export function lowerToBundle(
       egress: policyTables.egress.map((t) => t.table),
       ingress: policyTables.ingress.map((t) => t.table),
     },
-    { audit: options.audit === true },
+    { audit: options.audit === true, fqdn: model.fqdn.selectors.length > 0 },
   );
-  entries.forEach((e, i) => {
+  all.forEach((e, i) => {
     const { line, column } = e.origin.span.file.lineCol(e.origin.span.start);
     b.origin({
       ruleId: ruleIdOf(i),
@@ -189,20 +294,35 @@ export function lowerToBundle(
           : `${e.direction} ${e.verdict}`,
     });
   });
-  const metadata: BundleMetadata = {
+  const metadata: LoweredMetadata = {
     version: 1,
     cni: options.cni,
     model: options.model,
-    endpoints: model.endpoints.map((ep) => ({
-      namespace: ep.pod.namespace,
-      name: ep.pod.name,
-      workload: `${ep.pod.workload.namespace}/${ep.pod.workload.name}[${ep.pod.workload.kind}]`,
-      ips: ep.addrs.map(formatIp),
-      identity: ep.identity,
-      ingressGroup: ingress.groupOf[ep.index]!,
-      egressGroup: egress.groupOf[ep.index]!,
-      labels: Object.fromEntries(ep.pod.labels),
-    })),
+    ...(local !== undefined ? { localNode: local } : {}),
+    hostEndpoints: model.endpoints
+      .filter((ep) => ep.pod.host !== undefined)
+      .map((ep) => ({
+        name: `${ep.pod.host!.kind === "Node" ? "node" : "hostendpoint"}/${ep.pod.name}`,
+        node: ep.pod.host!.node,
+        ips: ep.addrs.map(formatIp),
+        identity: ep.identity,
+        ingressGroup: ingress.groupOf[ep.index]!,
+        egressGroup: egress.groupOf[ep.index]!,
+        labels: Object.fromEntries(ep.labels),
+        ...(cilium ? { local: ep.pod.host!.node === local } : {}),
+      })),
+    endpoints: model.endpoints
+      .filter((ep) => ep.pod.host === undefined)
+      .map((ep) => ({
+        namespace: ep.pod.namespace,
+        name: ep.pod.name,
+        workload: `${ep.pod.workload.namespace}/${ep.pod.workload.name}[${ep.pod.workload.kind}]`,
+        ips: ep.addrs.map(formatIp),
+        identity: ep.identity,
+        ingressGroup: ingress.groupOf[ep.index]!,
+        egressGroup: egress.groupOf[ep.index]!,
+        labels: Object.fromEntries(ep.pod.labels),
+      })),
     identities: model.identities.map((i) => ({
       id: i.id,
       kind: i.kind,
@@ -211,6 +331,7 @@ export function lowerToBundle(
     ipBlocks: { ingress: cidrTexts(entries, "ingress"), egress: cidrTexts(entries, "egress") },
     tables,
     policyTables,
+    ...(model.fqdn.selectors.length > 0 ? { fqdn: model.fqdn } : {}),
   };
   b.rawSection(SEC_METADATA, encodeMetadata(metadata));
   return b.build();

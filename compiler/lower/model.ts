@@ -10,6 +10,8 @@ import { matches } from "../ir/selector.js";
 import type { Labels, Selector } from "../ir/selector.js";
 import { parseIp, parsePrefix, prefixContains, prefixHas } from "../net/ip.js";
 import type { Prefix } from "../net/ip.js";
+import { planFqdnIdentities } from "./fqdn-identities.js";
+import type { FqdnSelectorPlan } from "./fqdn-identities.js";
 import { ID_WORLD_IPV4, ID_WORLD_IPV6, IdentityAllocator } from "./identities.js";
 import type { Identity } from "./identities.js";
 
@@ -30,6 +32,16 @@ export interface ModelOptions {
 export interface FqdnMapping {
   readonly name: string;
   readonly ips: readonly string[];
+}
+
+/** The FQDN part of the model: what the runtime's FQDN cache needs. */
+export interface FqdnModel {
+  readonly selectors: readonly FqdnSelectorPlan[];
+  readonly identities: readonly {
+    readonly selectors: readonly number[];
+    readonly family: 4 | 6;
+    readonly id: number;
+  }[];
 }
 
 /** An endpoint as the lowering sees it. */
@@ -57,6 +69,8 @@ export interface LoweringModel {
   readonly endpointsByIdentity: ReadonlyMap<number, readonly EndpointView[]>;
   /** Node addresses → node name. */
   readonly nodeAddrs: ReadonlyMap<bigint, string>;
+  /** toFQDNs selectors and the identity of each selector set learned addresses can have. */
+  readonly fqdn: FqdnModel;
   /** Addresses learned for FQDN selectors → their FQDN identity. */
   readonly fqdnAddrs: ReadonlyMap<bigint, number>;
   /** Identities a peer matches; "any" for a wildcard. */
@@ -121,58 +135,25 @@ export function buildModel(
           .join(",")
       : "";
     const idLabels = options.filterLabels ? identityLabels(labels) : labels;
-    return { index, pod, labels, addrs, key: alloc.requestEndpoint(idLabels, cidrClass), idLabels };
+    // A host endpoint with a reserved identity (Cilium host / remote-node) allocates none.
+    const key = pod.host?.identity !== undefined ? "" : alloc.requestEndpoint(idLabels, cidrClass);
+    return { index, pod, labels, addrs, key, idLabels };
   });
-  // FQDN selectors: every distinct selector, and for each given address the set of selectors whose
-  // pattern its name matches. Addresses with the same set (and family) share one identity, labelled
-  // fqdn:<selector> for each, as Cilium labels the identities of learned addresses.
-  const fqdnSelectors = [
-    ...new Set(
-      entries.flatMap((e) =>
-        e.type === "rule" ? e.peers.filter((p) => p.kind === "fqdn").map((p) => p.selector.regex) : [],
-      ),
-    ),
-  ].sort();
-  const fqdnLabel = new Map<string, string>();
-  for (const e of entries) {
-    for (const p of e.type === "rule" ? e.peers : []) {
-      if (p.kind === "fqdn") {
-        fqdnLabel.set(
-          p.selector.regex,
-          `fqdn:${p.selector.matchName ?? p.selector.matchPattern ?? p.selector.regex}`,
-        );
-      }
-    }
-  }
-  const fqdnKeyOf = new Map<bigint, string>();
-  for (const m of options.fqdnMappings ?? []) {
-    const name = m.name.toLowerCase().endsWith(".") ? m.name.toLowerCase() : `${m.name.toLowerCase()}.`;
-    const matched = fqdnSelectors.filter((re) => new RegExp(re).test(name));
-    if (matched.length === 0) {
-      continue;
-    }
-    for (const ip of m.ips) {
-      const a = parseIp(ip);
-      if (a === undefined) {
-        continue;
-      }
-      const world = a.family === 4 ? "world-ipv4" : "world-ipv6";
-      const labels = new Map<string, string>([
-        ...matched.map((re) => [fqdnLabel.get(re)!, ""] as [string, string]),
-        ["reserved:world", ""],
-        [`reserved:${world}`, ""],
-      ]);
-      fqdnKeyOf.set(a.addr, alloc.requestFqdn(`${matched.join("\u0000")}|${a.family}`, labels));
-    }
-  }
+  // FQDN selectors and the identities learned addresses can get (fqdn-identities.ts).
+  const fqdnPlan = planFqdnIdentities(entries, options.fqdnMappings ?? [], alloc);
+  const fqdnLabel = new Map(fqdnPlan.selectors.map((sel) => [sel.regex, sel.label]));
   const { identities, endpointId, cidrId, fqdnId } = alloc.finish();
-  const fqdnAddrs = new Map<bigint, number>([...fqdnKeyOf].map(([a, key]) => [a, fqdnId.get(key)!]));
+  const fqdnAddrs = new Map<bigint, number>([...fqdnPlan.given].map(([a, key]) => [a, fqdnId.get(key)!]));
+  const fqdn: FqdnModel = {
+    selectors: fqdnPlan.selectors,
+    identities: [...fqdnPlan.sets].map(([key, set]) => ({ ...set, id: fqdnId.get(key)! })),
+  };
   const endpoints: EndpointView[] = pending.map((p) => ({
     index: p.index,
     pod: p.pod,
     labels: p.labels,
     addrs: p.addrs,
-    identity: endpointId.get(p.key)!,
+    identity: p.pod.host?.identity ?? endpointId.get(p.key)!,
   }));
   const labelsById = new Map<number, Labels>(identities.map((i) => [i.id, i.labels]));
   const byIdentity = new Map<number, EndpointView[]>();
@@ -253,6 +234,7 @@ export function buildModel(
     endpointsByIdentity: byIdentity,
     nodeAddrs,
     fqdnAddrs,
+    fqdn,
     peerIdentities,
     selectorIdentities,
   };

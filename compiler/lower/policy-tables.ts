@@ -15,6 +15,19 @@
  * Negations (Calico notSelector/notNets, notPorts/notProtocol/notICMP) are resolved here: peers minus
  * not-peers as identity sets; L4 keys minus negated keys as boxes (l4-boxes.ts).
  *
+ * Host endpoints and node locality (Cilium model): node addresses carry one identity in the ipcache,
+ * seen from the local node (host 1 for its own, remote-node 6 for the others; lower.ts). For a group on
+ * a remote node (its host endpoint, or pods placed there) the local node is a remote node too, so a rule
+ * peer set holding remote-node also gets host, and `host` (that node itself, whose addresses are
+ * remote-node in the ipcache and cannot be told apart from other nodes) gets nothing. Cilium in
+ * Kubernetes mode lets the local host reach local endpoints (`allow-localhost` auto → always, cilium.md
+ * §2.1): pod groups on the local node get an ingress allow row for host, at allow precedence, so an
+ * explicit deny still wins (upstream inserts it deny-preferred).
+ *
+ * Calico host-endpoint stages: untracked, pre-DNAT, failsafe and profile tiers arrive as tiers of their
+ * own, ranked by the front end (`<stage>/<tier>` names); their tables are named after the tier with
+ * characters outside [A-Za-z0-9_-] replaced, and made unique with the tier rank when two collide.
+ *
  * L7 (Cilium model): allow rows whose rules carry L7 rules become redirect rows (ACT_REDIRECT, allow's
  * priority) naming a merged L7 rule set (l7-merge.ts); the sets of both directions go to the bundle's
  * L7_RULES section. Action data: POL_REASON, POL_L7_SET. Other models keep L7 rules as L4 allows.
@@ -27,6 +40,7 @@ import { F_DST_PORT, F_ICMP_CODE, F_ICMP_TYPE, F_META0, F_PROTO } from "../../ru
 import { MATCH_EXACT, MATCH_RANGE, MATCH_TERNARY } from "../../runtime/bytecode/bundle.js";
 import { REASON_POLICY_DENIED, REASON_POLICY_DENY } from "../../runtime/verdict.js";
 import { ACT_ALLOW, ACT_DENY, ACT_LOG, ACT_PASS, NO_L7_SET, POL_WORDS } from "./actions.js";
+import { ID_HOST, ID_REMOTE_NODE } from "./identities.js";
 import type { DirectionGroups, SubjectGroup } from "./groups.js";
 import { subtractL4 } from "./l4-boxes.js";
 import { l7SetsOf, mergeL7Rows, writeL7Section } from "./l7-merge.js";
@@ -133,6 +147,18 @@ function rulePeers(model: LoweringModel, e: RuleEntry): readonly number[] | "any
   return base.filter((id) => !excluded.has(id)).sort((a, b) => a - b);
 }
 
+/** A rule's peers as a group on a remote node sees them (header: host endpoints and node locality). */
+function remoteView(peers: readonly number[] | "any"): readonly number[] | "any" {
+  if (peers === "any") {
+    return peers;
+  }
+  const out = peers.filter((id) => id !== ID_HOST);
+  if (peers.includes(ID_REMOTE_NODE)) {
+    out.push(ID_HOST);
+  }
+  return out.sort((a, b) => a - b);
+}
+
 /** Rows of one rule for one subject group, appended to `out`. */
 function emitRuleRows(
   out: PolicyRow[],
@@ -145,7 +171,7 @@ function emitRuleRows(
 ): void {
   const { verdict, reason } = actionOf(e);
   const priority = rulePriority(evalModel, e);
-  const peers = rulePeers(model, e);
+  const peers = group.remote ? remoteView(rulePeers(model, e)) : rulePeers(model, e);
   const negated = l4Keys(e.notPorts, (c) =>
     resolveNamedPort(c.named!, c.protocol, group.representative.pod.ports),
   );
@@ -193,6 +219,17 @@ function emitRuleRows(
   }
 }
 
+/** Extra rows some models add outside the IR's rules. */
+export interface TableExtras {
+  /** Rule id of Cilium's allow-localhost entry: ingress groups of local pods allow the host. */
+  readonly allowLocalhost?: number;
+}
+
+/** A table name for a tier: `policy_<dir>[_<tier>]`, safe in the text form. */
+function tableName(direction: Direction, tierName: string, single: boolean): string {
+  return single ? `policy_${direction}` : `policy_${direction}_${tierName.replace(/[^A-Za-z0-9_-]/g, "_")}`;
+}
+
 /**
  * Emit the policy tables of `direction`, one per tier present, in tier order, and (re)write the
  * bundle's L7_RULES section with the rule sets of every direction emitted so far. `diags` receives
@@ -206,6 +243,7 @@ export function emitPolicyTables(
   groups: DirectionGroups,
   direction: Direction,
   diags?: Diagnostics,
+  extras: TableExtras = {},
 ): TierTable[] {
   const l7Sets = l7SetsOf(b);
   const tiers = new Map<number, string>();
@@ -218,12 +256,16 @@ export function emitPolicyTables(
     tiers.set(0, "default");
   }
   const out: TierTable[] = [];
-  for (const [tier, tierName] of [...tiers].sort((a, b) => a[0] - b[0])) {
-    const table = b.table(
-      tiers.size === 1 ? `policy_${direction}` : `policy_${direction}_${tierName}`,
-      POLICY_KEYS,
-      POL_WORDS,
-    );
+  const names = new Set<string>();
+  const sorted = [...tiers].sort((a, b) => a[0] - b[0]);
+  for (const [tier, tierName] of sorted) {
+    let name = tableName(direction, tierName, tiers.size === 1);
+    if (names.has(name)) {
+      name = `${name}_${tier}`;
+    }
+    names.add(name);
+    const table = b.table(name, POLICY_KEYS, POL_WORDS);
+    const firstTier = tier === sorted[0]![0];
     for (const g of groups.groups) {
       let endBy = -1;
       let endDeny = false;
@@ -247,6 +289,23 @@ export function emitPolicyTables(
           continue;
         }
         emitRuleRows(rows, model, evalModel, g, e, i, direction);
+      }
+      if (
+        extras.allowLocalhost !== undefined &&
+        direction === "ingress" &&
+        firstTier &&
+        !g.host &&
+        !g.remote
+      ) {
+        rows.push({
+          priority: 1,
+          peer: ID_HOST,
+          key: ANY_L4,
+          verdict: ACT_ALLOW,
+          ruleId: extras.allowLocalhost,
+          reason: 0,
+          entry: entries[extras.allowLocalhost] as RuleEntry,
+        });
       }
       const written =
         evalModel === "cilium"

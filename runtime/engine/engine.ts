@@ -17,12 +17,22 @@
  * with the slot, so they see the packet's own frame and time. `onPacket` then runs for the slots in
  * order after that call (with the interpreter it runs after each packet). A packet traced with a
  * `hook` runs in the interpreter on the same counters. Both backends give the same results.
+ *
+ * L7: when the bundle has L7 rule sets, the engine owns an L7 datapath (runtime/l7/datapath) that
+ * SVC_L7_INSPECT runs for redirected packets, and that reads the replies of redirected connections
+ * when conntrack matches them; with toFQDNs peers it owns the FQDN cache that DNS answers fill and
+ * SVC_IPCACHE_LOOKUP reads. L7 records go to `onL7Record`. The L7 datapath allocates per request.
  */
 
 import { LoadError } from "../bytecode/load-error.js";
-import { SVC_CT_CREATE, SVC_CT_LOOKUP, SVC_LOG } from "../bytecode/opcodes.js";
+import {
+  SVC_CT_CREATE,
+  SVC_CT_LOOKUP,
+  SVC_IPCACHE_LOOKUP,
+  SVC_L7_INSPECT,
+  SVC_LOG,
+} from "../bytecode/opcodes.js";
 import { Conntrack } from "../conntrack/conntrack.js";
-import type { ConntrackCounters, ConntrackOptions } from "../conntrack/conntrack.js";
 import {
   CT_ESTABLISHED,
   CT_NEW,
@@ -44,6 +54,9 @@ import {
   PKT_REPLY,
   createContext,
 } from "../context.js";
+import { L7Datapath } from "../l7/datapath/datapath.js";
+import { readL7RuleSets } from "../l7/decode.js";
+import { FqdnCache } from "../l7/fqdn/cache.js";
 import { RESULT_WORDS, exec } from "../interp/exec.js";
 import type { ExecHook, ServiceHandler } from "../interp/exec.js";
 import { readMetadata } from "../metadata.js";
@@ -51,112 +64,32 @@ import type { BundleMetadata } from "../metadata.js";
 import { ipToString } from "../packet/describe.js";
 import { parsePacket } from "../packet/parse.js";
 import { loadProgram } from "../program.js";
-import type { Program, TableAlgorithm } from "../program.js";
-import { dropReasonName, verdictName } from "../verdict.js";
+import type { Program } from "../program.js";
+import { VERDICT_REDIRECTED, dropReasonName, verdictName } from "../verdict.js";
 import { SlotFrames, parseIntoSlots } from "../wasm/batch.js";
 import { loadWasmProgram } from "../wasm/instance.js";
 import type { WasmProgram } from "../wasm/instance.js";
 import { passthroughBundle } from "./passthrough.js";
+import type {
+  BatchResults,
+  EngineCounters,
+  EngineOptions,
+  PacketBatch,
+  PacketEvent,
+  PacketResult,
+  ProcessOptions,
+} from "./types.js";
 
-/** Options of Engine.load. */
-export interface EngineOptions {
-  /** Execution backend (default "interp"); "wasm" needs `Engine.loadAsync`. */
-  readonly backend?: "interp" | "wasm";
-  /** Force one lookup structure for every table ("linear" is the iptables-model baseline). */
-  readonly tableAlgorithm?: TableAlgorithm;
-  /** Conntrack capacity and timeouts. */
-  readonly conntrack?: ConntrackOptions;
-  /** Called after every packet with the packet's context and result (for flow records). */
-  readonly onPacket?: (event: PacketEvent) => void;
-}
-
-/** Options of one `process` call. */
-export interface ProcessOptions {
-  /** Packet time in nanoseconds (default: the previous packet's time). */
-  readonly timestampNs?: number;
-  /** pcap link type of the frame (default 1, Ethernet). */
-  readonly linkType?: number;
-  /** Direction hint stored in the context (DIR_*). */
-  readonly direction?: number;
-  /** Observer of table lookups (trace). */
-  readonly hook?: ExecHook;
-}
-
-/** The 5-tuple the parser read. */
-export interface Tuple {
-  readonly ipVersion: number;
-  readonly src: string;
-  readonly dst: string;
-  readonly protocol: number;
-  readonly srcPort: number;
-  readonly dstPort: number;
-  readonly icmpType: number;
-  readonly icmpCode: number;
-  readonly tcpFlags: number;
-}
-
-/** The outcome of one packet. */
-export interface PacketResult {
-  readonly verdict: number;
-  readonly verdictName: string;
-  readonly dropReason: number;
-  readonly dropReasonName: string | undefined;
-  /** Rule that decided, if any (see the bundle's source map). */
-  readonly ruleId: number | undefined;
-  readonly tuple: Tuple;
-  /** Conntrack state (CT_*) and its name. */
-  readonly ctState: number;
-  readonly ctStateName: string;
-  /** Whether conntrack saw this packet as a reply. */
-  readonly isReply: boolean;
-}
-
-/** What the packet callback sees. `ctx` is live: copy what you keep. */
-export interface PacketEvent {
-  readonly ctx: Uint32Array;
-  readonly frame: Uint8Array;
-  readonly timestampNs: number;
-  readonly verdict: number;
-  readonly dropReason: number;
-  readonly ruleId: number;
-}
-
-/** A batch of packets in one buffer. */
-export interface PacketBatch {
-  /** Buffer holding the frames. */
-  readonly frames: Uint8Array;
-  /** Start of each frame in `frames`. */
-  readonly offsets: Uint32Array;
-  /** Length of each frame. */
-  readonly lengths: Uint32Array;
-  /** Time of each frame in ns. */
-  readonly timestampsNs: Float64Array;
-  /** Number of frames (default: offsets.length). */
-  readonly count?: number;
-  /** pcap link type of every frame (default 1). */
-  readonly linkType?: number;
-}
-
-/** Where processBatch writes its results. */
-export interface BatchResults {
-  readonly verdicts: Uint8Array;
-  readonly reasons: Uint16Array;
-  readonly rules: Uint32Array;
-}
-
-/** Engine counters. */
-export interface EngineCounters {
-  readonly packets: number;
-  readonly bytes: number;
-  /** Packets per verdict name. */
-  readonly verdicts: Readonly<Record<string, number>>;
-  /** Drops per reason name. */
-  readonly dropReasons: Readonly<Record<string, number>>;
-  /** Program counters (COUNT), by name. */
-  readonly program: Readonly<Record<string, number>>;
-  /** Conntrack counters. */
-  readonly conntrack: ConntrackCounters;
-}
+export type {
+  BatchResults,
+  EngineCounters,
+  EngineOptions,
+  PacketBatch,
+  PacketEvent,
+  PacketResult,
+  ProcessOptions,
+  Tuple,
+} from "./types.js";
 
 const CT_NAMES: Readonly<Record<number, string>> = {
   [CT_NEW]: "new",
@@ -174,6 +107,10 @@ export class Engine {
   readonly conntrack: Conntrack;
   /** The bundle's metadata (names of endpoints and identities), if it has any. */
   readonly metadata: BundleMetadata | undefined;
+  /** The L7 datapath, when the bundle has L7 rule sets. */
+  readonly l7: L7Datapath | undefined;
+  /** Addresses learned from DNS answers, when the bundle has toFQDNs peers. */
+  readonly fqdnCache: FqdnCache | undefined;
   private ctx: Uint32Array;
   private readonly out = new Uint32Array(RESULT_WORDS);
   private readonly verdictCounts = new Float64Array(256);
@@ -199,17 +136,44 @@ export class Engine {
     this.metadata = readMetadata(program.bundle);
     this.conntrack = new Conntrack(options.conntrack ?? {});
     this.onPacket = options.onPacket;
+    const fqdnMeta = this.metadata?.fqdn;
+    this.fqdnCache = fqdnMeta === undefined ? undefined : new FqdnCache(fqdnMeta, options.fqdn ?? {});
+    const l7Sets = readL7RuleSets(program.bundle).sets;
+    this.l7 =
+      l7Sets.length === 0
+        ? undefined
+        : new L7Datapath(l7Sets, this.fqdnCache, {
+            ...options.l7,
+            ...(options.onL7Record !== undefined ? { onRecord: options.onL7Record } : {}),
+          });
     this.services = (service, regs, ctx) => {
       switch (service) {
-        case SVC_CT_LOOKUP:
-          return this.conntrack.lookup(ctx, this.frame, this.lastNs, this.frameBase);
+        case SVC_CT_LOOKUP: {
+          const state = this.conntrack.lookup(ctx, this.frame, this.lastNs, this.frameBase);
+          if (
+            state === CT_REPLY &&
+            this.l7 !== undefined &&
+            this.conntrack.matchedVerdict === VERDICT_REDIRECTED
+          ) {
+            // A reply of a redirected connection: the L7 datapath reads it now (DNS answers teach the
+            // FQDN cache before the next packet, on both backends), the program forwards it.
+            this.l7.observeReply(ctx, this.frame, this.frameBase, this.lastNs);
+          }
+          return state;
+        }
+        case SVC_L7_INSPECT:
+          return this.l7 === undefined
+            ? 0
+            : this.l7.inspect(ctx, this.frame, this.frameBase, this.lastNs, regs[1]!);
+        case SVC_IPCACHE_LOOKUP:
+          return this.fqdnCache === undefined ? 0 : this.fqdnCache.lookup(ctx, regs[1] !== 1, this.lastNs);
         case SVC_CT_CREATE:
           return this.conntrack.create(ctx, this.lastNs, regs[1]);
         case SVC_LOG:
           this.logHits.push(regs[1]!);
           return 0;
         default:
-          return 0; // services later issues add (L7, FQDN) answer 0 until they exist
+          return 0; // SVC_FQDN_LEARN is reserved: learning happens on DNS answers, not by the program
       }
     };
     if (wasm !== undefined) {
@@ -464,6 +428,8 @@ export class Engine {
       dropReasons,
       program,
       conntrack: this.conntrack.counters,
+      ...(this.l7 !== undefined ? { l7: this.l7.counters } : {}),
+      ...(this.fqdnCache !== undefined ? { fqdn: { ...this.fqdnCache.counters } } : {}),
     };
   }
 }

@@ -38,6 +38,7 @@ import type { Program } from "../program.js";
 import { REASON_POLICY_DENIED, VERDICT_DROPPED, dropReasonName, verdictName } from "../verdict.js";
 import { readMetadata } from "../metadata.js";
 import { META_DECIDING_ENTRY, META_DECIDING_TABLE } from "../l7/meta-words.js";
+import type { HubbleL7 } from "./hubble-l7.js";
 
 /** Hubble `policy_match_type` values (pkg/monitor/api/types.go). */
 export const MATCH_TYPE_NONE = 0;
@@ -132,6 +133,8 @@ export interface HubbleFlow {
   egress_allowed_by?: HubblePolicy[];
   ingress_denied_by?: HubblePolicy[];
   egress_denied_by?: HubblePolicy[];
+  /** L7 flows (hubble-l7.ts). */
+  l7?: HubbleL7;
 }
 
 /** One line of `hubble observe -o json`. */
@@ -303,7 +306,8 @@ export class HubbleFlowBuilder {
       flow.l4 = { [name]: { type: ctx[F_ICMP_TYPE], code: ctx[F_ICMP_CODE] } };
       flow.Summary = `${name} type ${ctx[F_ICMP_TYPE]!} code ${ctx[F_ICMP_CODE]!}`;
     }
-    if (verdict === VERDICT_DROPPED) {
+    if (verdict === VERDICT_DROPPED && reason !== 0) {
+      // Reason 0: the L7 datapath dropped a packet carrying a denied request; its L7 flow says why.
       flow.drop_reason = reason;
       flow.drop_reason_desc = dropReasonName(reason);
     }

@@ -108,6 +108,31 @@ function regexMatches(source: string | undefined, value: string, notes: string[]
   return c.re.test(value);
 }
 
+/** Whether a header condition holds for `req` (header names compare case-insensitively). */
+function headerMatches(h: L7HttpRule["headers"][number], req: HttpRequest, notes: string[]): boolean {
+  if (h.mismatch !== undefined) {
+    return true;
+  }
+  const name = h.name.toLowerCase();
+  let present = false;
+  for (const [n, v] of req.headers) {
+    if (n.length === name.length && n.toLowerCase() === name) {
+      present = true;
+      if (h.value !== undefined && v === h.value) {
+        return true;
+      }
+    }
+  }
+  if (h.value === undefined) {
+    if (h.secretName !== undefined) {
+      notes.push(`header '${h.name}' compares with secret ${h.secretName}, whose value is not known here`);
+      return false;
+    }
+    return present;
+  }
+  return false;
+}
+
 function httpMatches(rule: L7HttpRule, req: HttpRequest, notes: string[]): boolean {
   if (
     !regexMatches(rule.method, req.method, notes) ||
@@ -116,20 +141,16 @@ function httpMatches(rule: L7HttpRule, req: HttpRequest, notes: string[]): boole
   ) {
     return false;
   }
-  return rule.headers.every((h) => {
-    if (h.mismatch !== undefined) {
-      return true;
+  for (const h of rule.headers) {
+    if (!headerMatches(h, req, notes)) {
+      return false;
     }
-    const values = req.headers.filter(([n]) => n.toLowerCase() === h.name.toLowerCase()).map(([, v]) => v);
-    if (h.value === undefined) {
-      if (h.secretName !== undefined) {
-        notes.push(`header '${h.name}' compares with secret ${h.secretName}, whose value is not known here`);
-        return false;
-      }
-      return values.length > 0;
-    }
-    return values.includes(h.value);
-  });
+  }
+  return true;
+}
+
+function isWildcard(r: { readonly flags: number }): boolean {
+  return (r.flags & RULE_WILDCARD) !== 0;
 }
 
 function kafkaBase(rule: L7KafkaRule, req: KafkaRequest): boolean {
@@ -140,18 +161,32 @@ function kafkaBase(rule: L7KafkaRule, req: KafkaRequest): boolean {
   );
 }
 
+/** The first rule allowing `req` with topic `topic` (undefined: only rules without a topic qualify). */
+function kafkaRuleFor(
+  rules: readonly L7KafkaRule[],
+  req: KafkaRequest,
+  topic: string | undefined,
+  anyTopic: boolean,
+): L7KafkaRule | undefined {
+  for (const r of rules) {
+    if (isWildcard(r) || (kafkaBase(r, req) && (anyTopic || r.topic === undefined || r.topic === topic))) {
+      return r;
+    }
+  }
+  return undefined;
+}
+
 function evalKafka(rules: readonly L7KafkaRule[], req: KafkaRequest): L7KafkaRule | undefined {
-  const wild = (r: L7KafkaRule): boolean => (r.flags & RULE_WILDCARD) !== 0;
   if (!KAFKA_TOPIC_KEY_SET.has(req.apiKey)) {
-    return rules.find((r) => wild(r) || kafkaBase(r, req));
+    return kafkaRuleFor(rules, req, undefined, true);
   }
   if (req.topics.length === 0 || (req.topicsUnresolved ?? 0) !== 0) {
     // A rule with a topic matches only when the topic is in the request (upstream Rule.Matches).
-    return rules.find((r) => wild(r) || (kafkaBase(r, req) && r.topic === undefined));
+    return kafkaRuleFor(rules, req, undefined, false);
   }
   let first: L7KafkaRule | undefined;
   for (const t of req.topics) {
-    const r = rules.find((x) => wild(x) || (kafkaBase(x, req) && (x.topic === undefined || x.topic === t)));
+    const r = kafkaRuleFor(rules, req, t, false);
     if (r === undefined) {
       return undefined;
     }
@@ -178,26 +213,32 @@ export function dnsRuleName(name: string): string {
 /** Evaluate `req` against `set`. */
 export function evaluateL7(set: L7RuleSet, req: L7Request): L7Decision {
   const notes: string[] = [];
-  const denied = (): L7Decision => ({ decision: "denied", response: deniedResponse(set.kind), notes });
-  const allowed = (rule: L7AnyRule | undefined): L7Decision =>
-    rule === undefined ? denied() : { decision: "allowed", rule, notes };
   if (set.kind === "generic") {
     notes.push(`the '${set.parser}' proxylib parser is not modelled`);
     return { decision: "not-evaluated", notes };
   }
+  let rule: L7AnyRule | undefined;
   if (set.kind !== req.kind) {
     notes.push(`the ${set.kind} proxy cannot parse a ${req.kind} request`);
-    return denied();
-  }
-  const wild = (r: { readonly flags: number }): boolean => (r.flags & RULE_WILDCARD) !== 0;
-  switch (set.kind) {
-    case "http":
-      return allowed(set.rules.find((r) => wild(r) || httpMatches(r, req as HttpRequest, notes)));
-    case "kafka":
-      return allowed(evalKafka(set.rules, req as KafkaRequest));
-    case "dns": {
-      const name = dnsRuleName((req as DnsRequest).name);
-      return allowed(set.rules.find((r) => wild(r) || dnsMatches(r, name, notes)));
+  } else if (set.kind === "http") {
+    for (const r of set.rules) {
+      if (isWildcard(r) || httpMatches(r, req as HttpRequest, notes)) {
+        rule = r;
+        break;
+      }
+    }
+  } else if (set.kind === "kafka") {
+    rule = evalKafka(set.rules, req as KafkaRequest);
+  } else {
+    const name = dnsRuleName((req as DnsRequest).name);
+    for (const r of set.rules) {
+      if (isWildcard(r) || dnsMatches(r, name, notes)) {
+        rule = r;
+        break;
+      }
     }
   }
+  return rule === undefined
+    ? { decision: "denied", response: deniedResponse(set.kind), notes }
+    : { decision: "allowed", rule, notes };
 }

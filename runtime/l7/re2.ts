@@ -34,6 +34,8 @@ export type CompiledRegex =
   { readonly ok: true; readonly re: RegExp } | { readonly ok: false; readonly error: string };
 
 const cache = new Map<string, CompiledRegex>();
+/** Anchored sources are kept apart: the same text means a different regex there. */
+const anchoredCache = new Map<string, CompiledRegex>();
 
 function escapeLiteral(s: string): string {
   return s.replace(/[\\^$.*+?()[\]{}|/-]/g, "\\$&");
@@ -78,15 +80,14 @@ export function compileFullMatch(source: string): CompiledRegex {
 
 /** Compile an already anchored source (DNS rules); cached. */
 export function compileAnchored(source: string): CompiledRegex {
-  const key = `\u0000${source}`;
-  let c = cache.get(key);
+  let c = anchoredCache.get(source);
   if (c === undefined) {
     try {
       c = { ok: true, re: new RegExp(source) };
     } catch (e) {
       c = { ok: false, error: `regex '${source}' does not compile: ${(e as Error).message}` };
     }
-    cache.set(key, c);
+    anchoredCache.set(source, c);
   }
   return c;
 }

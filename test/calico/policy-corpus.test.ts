@@ -2,8 +2,9 @@
  * @fileoverview Calico policy front end over the ten upstream policy samples in
  * ../shared/corpus/calico (tigera/docs and projectcalico/calico). The corpus README says every sample
  * validates upstream, so each must compile without errors; the warnings expected are the constructs
- * sluice does not model (host endpoints, untracked policy, service-account labels) and the Service the
- * sample names but does not include.
+ * sluice does not model (service-account labels), the Service a sample names but does not include, and
+ * the limits of host-endpoint policy (`host-policy-approximated`: untracked policy is enforced
+ * statefully, forwarded traffic is not policed).
  */
 
 import { existsSync, readdirSync, readFileSync } from "node:fs";
@@ -14,6 +15,7 @@ import { SourceFile } from "../../compiler/diagnostics/source.js";
 import { compileCalicoObjects } from "../../compiler/frontends/calico/policy/index.js";
 import { parseObjects } from "../../compiler/input/read-objects.js";
 import type { PolicyEntry } from "../../compiler/ir/entry.js";
+import { selectorToString } from "../../compiler/ir/selector.js";
 
 const CORPUS = fileURLToPath(new URL("../../../shared/corpus/calico/", import.meta.url));
 const present = existsSync(CORPUS);
@@ -27,8 +29,8 @@ const EXPECTED_WARNINGS: Readonly<Record<string, readonly string[]>> = {
   "gnp-allow-kube-dns-services.yaml": ["calico-unknown-service"],
   "gnp-allow-tcp-6379.yaml": [],
   "gnp-deny-app-policy.yaml": [],
-  "gnp-ip-protect-donottrack.yaml": ["host-policy-not-modelled"],
-  "hep-memcached-donottrack.yaml": ["host-endpoints-not-modelled", "host-policy-not-modelled"],
+  "gnp-ip-protect-donottrack.yaml": ["host-policy-approximated"],
+  "hep-memcached-donottrack.yaml": ["calico-source-ports-not-modelled", "host-policy-approximated"],
   "np-namespace-selector-allow-tcp-6379.yaml": [],
   "np-restrict-intern-access-serviceaccounts.yaml": ["calico-sa-labels-not-modelled"],
   "staged-gnp-allow-tcp-6379.yaml": [],
@@ -81,8 +83,20 @@ describe.skipIf(!present)("Calico policy corpus", () => {
     ]);
   });
 
-  it("untracked policies produce no entries; staged ones are marked", () => {
-    expect(compileFile("gnp-ip-protect-donottrack.yaml").entries).toEqual([]);
+  it("untracked policies are rules of host endpoints in tier untracked/<tier>, without a selection; staged ones are marked", () => {
+    const untracked = compileFile("gnp-ip-protect-donottrack.yaml").entries;
+    // ip-protect (order 0) before forward-default-allow (order 1000); no end-of-tier selection.
+    expect(
+      untracked.map((e) => [e.type, e.tierName, e.origin.name, e.type === "rule" ? e.verdict : ""]),
+    ).toEqual([
+      ["rule", "untracked/default", "ip-protect", "deny"],
+      ["rule", "untracked/default", "forward-default-allow", "allow"],
+    ]);
+    // The policy selector, restricted to host endpoints (untracked policy applies nowhere else).
+    expect(untracked.map((e) => selectorToString(e.subject))).toEqual([
+      'reserved:host == "" && apply-ip-protect == "true"',
+      'reserved:host == "" && apply-ip-protect == "true"',
+    ]);
     const staged = compileFile("staged-gnp-allow-tcp-6379.yaml").entries;
     expect(staged.length).toBe(4);
     expect(staged.every((e) => e.origin.staged === true && e.tierName === "default")).toBe(true);

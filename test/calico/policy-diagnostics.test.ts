@@ -77,8 +77,8 @@ const cases: [string, string, string][] = [
   ["W3301", g("  serviceAccountSelector: role == 'x'\n"), "5:27"],
   [
     "W3302",
-    "apiVersion: projectcalico.org/v3\nkind: HostEndpoint\nmetadata: {name: h}\nspec: {node: n1, interfaceName: eth0}\n",
-    "1:1",
+    "apiVersion: projectcalico.org/v3\nkind: HostEndpoint\nmetadata: {name: h}\nspec: {node: n1, interfaceName: eth0, profiles: [kns.default]}\n",
+    "4:50",
   ],
   ["W3303", g("  applyOnForward: true\n"), "5:3"],
   [

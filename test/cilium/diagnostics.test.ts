@@ -268,10 +268,10 @@ const CASES: readonly Case[] = [
       ES,
       "  ingress:",
       "  - toPorts:",
-      "    - ports: [{port: '80', protocol: TCP}]",
-      "      rules: {http: [{}]}",
+      "    - ports: [{port: '443', protocol: TCP}]",
+      "      serverNames: [api.example.com]",
     ),
-    at: "9:15",
+    at: "9:7",
   },
   {
     code: "W3205",
@@ -334,10 +334,10 @@ describe("diagnostics: code, location and help", () => {
         ES,
         "  ingress:",
         "  - toPorts:",
-        "    - ports: [{port: '80', protocol: TCP}]",
-        "      rules: {http: [{}]}",
-        "    - ports: [{port: '81', protocol: TCP}]",
-        "      rules: {http: [{}]}",
+        "    - ports: [{port: '443', protocol: TCP}]",
+        "      serverNames: [a.example.com]",
+        "    - ports: [{port: '8443', protocol: TCP}]",
+        "      serverNames: [b.example.com]",
       ),
     );
     expect(r.diagnostics.filter((d) => d.id === "l7-not-enforced")).toHaveLength(1);

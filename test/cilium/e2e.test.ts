@@ -180,13 +180,16 @@ const SCENARIOS: readonly Scenario[] = [
     ],
   },
   {
-    name: "fromEntities world: outside addresses only, not pods or nodes",
+    // node-1 is the local node (the only one) and the pods are local to it: the local host reaches
+    // local pods whatever the policy (allow-localhost, cilium.md §2.1); test/cilium/host.test.ts has
+    // a remote node, which world does not match.
+    name: "fromEntities world: outside addresses only, not pods; the local host by allow-localhost",
     policy: cnp("world", `${BACKEND}\n  ingress:\n  - fromEntities: [world]`),
     lines: [
       "world -> backend tcp/80 = FORWARDED",
       "ext10 -> backend tcp/80 = FORWARDED",
       "frontend -> backend tcp/80 = 133",
-      "node -> backend tcp/80 = 133",
+      "node -> backend tcp/80 = FORWARDED",
     ],
   },
   {
@@ -300,7 +303,7 @@ const SCENARIOS: readonly Scenario[] = [
       "frontend -> backend tcp/80 = FORWARDED",
       "other -> backend tcp/80 = FORWARDED",
       "devFrontend -> backend tcp/80 = 133",
-      "node -> backend tcp/80 = 133",
+      "node -> backend tcp/80 = FORWARDED", // allow-localhost
     ],
   },
   {
@@ -312,7 +315,7 @@ const SCENARIOS: readonly Scenario[] = [
     lines: ["devFrontend -> backend tcp/80 = FORWARDED", "frontend -> backend tcp/80 = 133"],
   },
   {
-    name: "CCNP scoping: peers in every namespace; {} is every pod, not world or nodes",
+    name: "CCNP scoping: peers in every namespace; {} is every pod, not world",
     policy: ccnp(
       "cluster-scoped",
       "  endpointSelector: {matchLabels: {role: backend}}\n  ingress:\n  - fromEndpoints: [{matchLabels: {role: frontend}}]\n  - fromEndpoints: [{}]\n    toPorts: [{ports: [{port: '9090', protocol: TCP}]}]",
@@ -323,7 +326,7 @@ const SCENARIOS: readonly Scenario[] = [
       "other -> backend tcp/80 = 133",
       "other -> backend tcp/9090 = FORWARDED",
       "world -> backend tcp/9090 = 133",
-      "node -> backend tcp/9090 = 133",
+      "node -> backend tcp/9090 = FORWARDED", // allow-localhost
     ],
   },
   {

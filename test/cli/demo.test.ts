@@ -30,7 +30,7 @@ describe("the Star Wars demo", () => {
     });
   }
 
-  it("replay: the X-wing's two SYNs and the ping to the Death Star drop, everything else passes", async () => {
+  it("replay: the X-wing's SYNs, the ping and the exhaust-port request drop; the L7 flows say why", async () => {
     const r = await sluice(["replay", `${D}/capture.pcap`, `${D}/cluster.yaml`, `${D}/cilium`, "-o", "json"]);
     const flows = r.out
       .trim()
@@ -41,19 +41,32 @@ describe("the Star Wars demo", () => {
             JSON.parse(l) as {
               flow: {
                 verdict: string;
+                Type: string;
                 source?: { pod_name?: string };
                 destination?: { pod_name?: string };
                 l4?: Record<string, unknown>;
+                l7?: { type: string; http?: { code: number; method: string; url: string } };
               };
             }
           ).flow,
       );
-    expect(flows.length).toBe(22);
-    const dropped = flows.filter((f) => f.verdict === "DROPPED");
+    const packets = flows.filter((f) => f.Type === "L3_L4");
+    expect(packets.length).toBe(22);
+    const dropped = packets.filter((f) => f.verdict === "DROPPED");
+    // Cilium's demo: the TIE fighter's PUT /v1/exhaust-port is refused by the HTTP rule (403).
     expect(dropped.map((f) => [f.source?.pod_name, Object.keys(f.l4 ?? {})[0]])).toEqual([
       ["xwing", "TCP"],
       ["xwing", "TCP"],
+      ["tiefighter", "TCP"],
       ["tiefighter", "ICMPv4"],
+    ]);
+    const l7 = flows
+      .filter((f) => f.Type === "L7")
+      .map((f) => `${f.l7?.type} ${f.verdict} ${f.l7?.http?.method} ${f.l7?.http?.url} ${f.l7?.http?.code}`);
+    expect(l7).toEqual([
+      "REQUEST FORWARDED POST http://deathstar.default.svc.cluster.local/v1/request-landing 0",
+      "REQUEST DROPPED PUT http://deathstar.default.svc.cluster.local/v1/exhaust-port 0",
+      "RESPONSE DROPPED PUT http://deathstar.default.svc.cluster.local/v1/exhaust-port 403",
     ]);
   });
 

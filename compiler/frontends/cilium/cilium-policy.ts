@@ -49,7 +49,7 @@
  * | W3201 | warning  | unknown-service             | toServices names no Service of the inputs                |
  * | W3202 | warning  | service-without-selector    | toServices names a Service without a selector            |
  * | W3203 | warning  | fqdn-not-enforced           | toFQDNs is checked but allows nothing yet                |
- * | W3204 | warning  | l7-not-enforced             | L7 rules are not inspected per packet yet (once per policy) |
+ * | W3204 | warning  | l7-not-enforced             | TLS interception / listener fields are not modelled (once)  |
  * | W3205 | warning  | endpoint-selector-namespace | a CNP endpointSelector names another namespace           |
  * | W3206 | warning  | auth-not-enforced           | mutual authentication is not modelled                    |
  * | W3207 | warning  | cidr-host-bits              | a CIDR with host bits set (masked)                       |

@@ -9,8 +9,9 @@
  * - The ≤ 1.19 schema has `kafka`, `l7proto` and `l7`; under `ciliumVersion: "1.20"` they are reported.
  * - HTTP `path`, `method` and `host` must be valid RE2; headers are `"Name"` (present) or `"Name: value"`.
  *
- * The packet path does not run the rules yet: an L7 rule set allows its ports at L4, and the first
- * one in a policy gets an `l7-not-enforced` warning.
+ * The L7 datapath (runtime/l7/datapath) inspects cleartext requests against these rules. TLS
+ * interception (`terminatingTLS`, `originatingTLS`, `serverNames`) and Envoy `listener`s are not
+ * modelled: the first such field in a policy gets an `l7-not-enforced` warning.
  */
 
 import type { Span } from "../../diagnostics/source.js";
@@ -41,8 +42,8 @@ import { re2Error } from "./re2.js";
 /** Longest Kafka topic (upstream `MaxTopicLen`). */
 export const MAX_KAFKA_TOPIC = 255;
 
-/** Warn once per policy that L7 rules are enforced as L4 allows. */
-export function warnL7(span: Span, ctx: Ctx): void {
+/** Warn once per policy that a TLS or listener field (`field`) is not modelled. */
+export function warnL7(span: Span, field: string, ctx: Ctx): void {
   if (ctx.l7Warned) {
     return;
   }
@@ -50,9 +51,9 @@ export function warnL7(span: Span, ctx: Ctx): void {
   ctx.diags.warn(
     W_L7,
     "l7-not-enforced",
-    "L7 rules are compiled and evaluated by `sluice trace`, but the packet path does not inspect requests yet: packets on these ports are REDIRECTED",
+    `\`${field}\` is not modelled: sluice neither terminates TLS nor runs Envoy listeners, so the port is allowed at L4 and its L7 rules see only cleartext`,
     span,
-    "ask `sluice trace --http-method/--http-path/...` for the L7 decision of a request",
+    "expect encrypted connections on this port to be REDIRECTED without request inspection",
   );
 }
 
@@ -371,7 +372,6 @@ export function parseL7Rules(
   if (!checkPlacement(map, type, ports, direction, ctx)) {
     return null;
   }
-  warnL7(keySpan(map, type), ctx);
   const base = { implicitWildcard: !defaultDeny, span: node.span };
   switch (type) {
     case "http": {

@@ -271,7 +271,7 @@ function checkTls(map: LMap, direction: "ingress" | "egress", hasL7: boolean, ct
   }
   for (const k of ["serverNames", "listener", "terminatingTLS", "originatingTLS"]) {
     if (field(map, k) !== undefined) {
-      warnL7(keySpan(map, k), ctx);
+      warnL7(keySpan(map, k), k, ctx);
     }
   }
 }

@@ -5,7 +5,9 @@
  * (`io.kubernetes.pod.namespace=<ns>`; a `k8s:` namespace match in matchLabels is replaced, as upstream
  * `AddMatch` does); a clusterwide policy's endpointSelector is used as is; a clusterwide `nodeSelector`
  * (host firewall) becomes `reserved:host` AND the node-label selector, since Cilium's host endpoint
- * carries `reserved:host` plus the node's labels.
+ * carries `reserved:host` plus the node's labels (every Node is one: cluster/host-endpoints.ts). As
+ * upstream `matchesSubject` has it, only such subjects select host endpoints; the lowering keeps
+ * endpointSelector rules off them (lower/groups.ts `requiresHost`).
  *
  * Entries (after upstream `RulesToPolicyEntries`): for each direction with at least one element
  * (allow or deny), one SelectEntry whose `defaultDeny` is `enableDefaultDeny.<dir>` (default true);

@@ -3,10 +3,20 @@
  * `doNotTrack`, `preDNAT`, `applyOnForward` (`validateHostEndpointSpec`,
  * `validateGlobalNetworkPolicySpec`; calico.md §3.1, §3.4).
  *
- * sluice's cluster model has workload endpoints (pods) only. HostEndpoints are checked and reported
- * once as not modelled. Untracked (`doNotTrack`) and pre-DNAT policies apply at host endpoints only,
- * so they are checked but produce no entries; `applyOnForward` only changes host-endpoint handling of
- * forwarded traffic, so it is ignored. Both are stated in a `host-policy-not-modelled` warning.
+ * HostEndpoints are endpoints of the cluster model (cluster/host-endpoints.ts: their expectedIPs, else
+ * their node's addresses); host-entries.ts adds the failsafe and profile entries Calico gives them.
+ * What sluice enforces of the flags (tigera/docs reference/host-endpoints summary, pre-DNAT,
+ * forwarded), on traffic to and from a host endpoint's addresses:
+ * - untracked (`doNotTrack`) policy runs first, after the failsafe ports, in both directions; its Allow
+ *   is final (it skips pre-DNAT and normal policy), Deny drops, and nothing undecided is dropped (no
+ *   end-of-tier drop: Felix renders it for normal policy only). Not modelled: statelessness — sluice
+ *   still tracks the connection, so replies pass without an untracked rule for them.
+ * - pre-DNAT policy (ingress only) runs next, the same way (Allow skips normal policy, no default drop).
+ *   Not modelled: DNAT itself (a NodePort packet is judged as host traffic).
+ * - normal policy, then the endpoint's profiles (default deny unless `projectcalico-default-allow`).
+ * - `applyOnForward` and the forwarded-traffic reach of untracked and pre-DNAT policy are not enforced:
+ *   forwarded packets get one policy stage per direction, the workload's.
+ * Each limit is stated in a `host-policy-approximated` warning on the policy.
  */
 
 import type { Diagnostics } from "../../../diagnostics/diagnostic.js";
@@ -34,10 +44,13 @@ import {
 } from "./context.js";
 import { readPort, readProtocol, supportsPorts } from "./ports.js";
 
+/** Where a GlobalNetworkPolicy runs at host endpoints: before conntrack, before DNAT, or normally. */
+export type HostStage = "untracked" | "preDNAT";
+
 /** What the host flags mean for compiling a GlobalNetworkPolicy. */
 export interface HostFlags {
-  /** The policy applies at host endpoints only: check it, emit nothing. */
-  readonly hostOnly: boolean;
+  /** Untracked (doNotTrack) or pre-DNAT policy: applies at host endpoints only, before normal policy. */
+  readonly stage?: HostStage;
   /** Check the (possibly defaulted) types against preDNAT. */
   readonly checkTypes?: (types: ReadonlySet<Direction>, egressRules: number) => void;
 }
@@ -72,23 +85,33 @@ export function readHostFlags(spec: LMap, o: KubeObject, diags: Diagnostics): Ho
       "pre-DNAT policy is ingress only",
     );
   }
-  if (doNotTrack || preDNAT) {
+  const name = `${o.kind} '${o.name ?? ""}'`;
+  if (doNotTrack) {
     diags.warn(
       W_HOST_POLICY,
-      "host-policy-not-modelled",
-      `${o.kind} '${o.name ?? ""}' is ${doNotTrack ? "untracked (doNotTrack)" : "pre-DNAT"} policy, which applies at host endpoints only; sluice models workload endpoints, so it is checked but not enforced`,
-      keySpan(spec, doNotTrack ? "doNotTrack" : "preDNAT"),
+      "host-policy-approximated",
+      `${name} is untracked (doNotTrack): sluice enforces it first at its host endpoints' addresses, its Allow skipping all other policy, but statefully — the connection is tracked, so replies pass without an untracked rule allowing them (Calico needs one), and traffic forwarded through the host endpoint is not policed by it`,
+      keySpan(spec, "doNotTrack"),
+      "allow the reply direction explicitly, as Calico requires",
+    );
+  } else if (preDNAT) {
+    diags.warn(
+      W_HOST_POLICY,
+      "host-policy-approximated",
+      `${name} is pre-DNAT: sluice enforces it on traffic to its host endpoints' addresses before normal policy (Allow skips normal policy, nothing undecided is dropped), but does not DNAT — a NodePort packet is judged as host traffic — and traffic forwarded to workloads through the host endpoint is not policed by it`,
+      keySpan(spec, "preDNAT"),
     );
   } else if (applyOnForward) {
     diags.warn(
       W_HOST_POLICY,
-      "host-policy-not-modelled",
-      "applyOnForward only changes how host endpoints treat forwarded traffic; host endpoints are not modelled, so it is ignored",
+      "host-policy-approximated",
+      "applyOnForward: the policy is enforced on traffic to and from its host endpoints' addresses; traffic forwarded through the host endpoint (to or from workloads, or between host interfaces) is not policed by it: the program has one policy stage per direction, at the workload",
       keySpan(spec, "applyOnForward"),
     );
   }
+  const stage: HostStage | undefined = doNotTrack ? "untracked" : preDNAT ? "preDNAT" : undefined;
   return {
-    hostOnly: doNotTrack || preDNAT,
+    ...(stage !== undefined ? { stage } : {}),
     checkTypes: (types, egressRules) => {
       if (preDNAT && types.has("egress") && egressRules === 0) {
         diags.error(
@@ -140,8 +163,11 @@ function checkEndpointPorts(spec: LMap, diags: Diagnostics): void {
   }
 }
 
-/** Check a HostEndpoint; warn once per compile (`warned`) that host endpoints are not modelled. */
-export function checkHostEndpoint(o: KubeObject, diags: Diagnostics, warned: boolean): void {
+/** The profile whose rules allow everything (kube-controllers' auto host endpoints use it). */
+export const DEFAULT_ALLOW_PROFILE = "projectcalico-default-allow";
+
+/** Check a HostEndpoint; profiles other than the default-allow one are reported as not modelled. */
+export function checkHostEndpoint(o: KubeObject, diags: Diagnostics): void {
   if (o.name === undefined) {
     diags.error(S_MISSING_NAME, "HostEndpoint without metadata.name", o.node.span, "add metadata.name");
   }
@@ -193,15 +219,16 @@ export function checkHostEndpoint(o: KubeObject, diags: Diagnostics, warned: boo
     }
   }
   for (const p of seqField(spec, "profiles", diags) ?? []) {
-    asStringNode(p, "a profile name", diags);
+    const s = asStringNode(p, "a profile name", diags);
+    if (s !== undefined && s.value !== DEFAULT_ALLOW_PROFILE) {
+      diags.warn(
+        W_HOST_ENDPOINTS,
+        "host-endpoint-profile-not-modelled",
+        `Profile objects are not read: profile '${String(s.value)}' allows nothing here, so traffic no policy decides is denied`,
+        p.span,
+        `only ${DEFAULT_ALLOW_PROFILE} is known (it allows everything)`,
+      );
+    }
   }
   checkEndpointPorts(spec, diags);
-  if (!warned) {
-    diags.warn(
-      W_HOST_ENDPOINTS,
-      "host-endpoints-not-modelled",
-      "HostEndpoints are checked but not modelled: policy at host interfaces (host, forwarded, untracked and pre-DNAT traffic) is not enforced",
-      o.node.span,
-    );
-  }
 }

@@ -14,6 +14,12 @@
  *   `defaultDeny` is "the tier's default action is Deny", then one RuleEntry per rule.
  * Staged policies compile like the others with `origin.staged`; a staged Delete produces nothing.
  *
+ * Host endpoints add stages around the tiers, in Felix's order (calico.md §4.1; host.ts): the failsafe
+ * ports, then untracked policy, then pre-DNAT policy (each tier again, named `untracked/<tier>`,
+ * `preDNAT/<tier>`), then the normal tiers, then the host endpoints' profiles (`__PROFILE__`). The
+ * `tier` ranks are stage-major, so every table of a stage runs before the next stage's; the normal
+ * tiers keep their rank 0..T-1 and the stages before them get negative ranks.
+ *
  * Diagnostic codes (stable; S2xxx schema, S3xxx semantics, W33xx warnings with a lint id). The
  * Kubernetes front end's codes (S2001–S3008) apply to Kubernetes policies.
  *
@@ -44,8 +50,8 @@
  * | S3314 | error    |                                 | invalid HostEndpoint                                 |
  * | S3315 | error    |                                 | object declared twice                                |
  * | W3301 | warning  | calico-sa-labels-not-modelled   | selector reads service-account labels (treated as absent) |
- * | W3302 | warning  | host-endpoints-not-modelled     | HostEndpoints are checked, not modelled (once)       |
- * | W3303 | warning  | host-policy-not-modelled        | doNotTrack / preDNAT policy not enforced; applyOnForward ignored |
+ * | W3302 | warning  | host-endpoint-profile-not-modelled | a HostEndpoint profile other than projectcalico-default-allow (allows nothing) |
+ * | W3303 | warning  | host-policy-approximated        | doNotTrack / preDNAT / applyOnForward: what is not enforced (stateless replies, DNAT, forwarded traffic) |
  * | W3304 | warning  | calico-unknown-service          | services names no Service of the inputs              |
  * | W3305 | warning  | calico-service-without-selector | services names a Service without a selector          |
  * | W3306 | warning  | calico-source-ports-not-modelled | source ports not enforced (rule matches any)        |
@@ -57,6 +63,7 @@ import type { KubeObject } from "../../../input/read-objects.js";
 import type { PolicyEntry } from "../../../ir/entry.js";
 import { S_DUPLICATE_OBJECT, S_UNKNOWN_TIER } from "./context.js";
 import { checkHostEndpoint } from "./host.js";
+import { FAILSAFE_TIER, PROFILE_TIER, hostEndpointEntries } from "./host-entries.js";
 import { compileKubernetesPolicy, isKubernetesNetworkPolicy } from "./kubernetes.js";
 import { compileCalicoPolicy, isCalicoPolicyKind } from "./policy.js";
 import type { CompiledPolicy } from "./policy.js";
@@ -67,6 +74,18 @@ export { collectTiers, tierLess, BUILTIN_TIERS, DEFAULT_TIER } from "./tiers.js"
 export type { TierInfo, TierAction } from "./tiers.js";
 export { rewriteOrchestrator, lowerSelector } from "./selectors.js";
 export { KNP_ORDER } from "./kubernetes.js";
+export { FAILSAFE_TIER, PROFILE_TIER } from "./host-entries.js";
+
+/** The tier name a policy of `stage` is reported under: `untracked/<tier>`, `preDNAT/<tier>`, or the tier. */
+export function stagedTierName(tier: string, stage: string | undefined): string {
+  return stage === undefined ? tier : `${stage}/${tier}`;
+}
+
+/** The Calico tier of a reported tier name (without the host stage prefix). */
+export function calicoTierName(tierName: string): string {
+  const slash = tierName.indexOf("/");
+  return slash < 0 ? tierName : tierName.slice(slash + 1);
+}
 
 function isCalico(o: KubeObject): boolean {
   return o.apiVersion === undefined || o.apiVersion.startsWith("projectcalico.org/");
@@ -150,11 +169,11 @@ export function compileCalicoObjects(
 ): void {
   const tiers = collectTiers(objects, diags);
   const compiled: CompiledPolicy[] = [];
-  let hostWarned = false;
+  const heps: KubeObject[] = [];
   for (const o of objects) {
     if (o.kind === "HostEndpoint" && isCalico(o)) {
-      checkHostEndpoint(o, diags, hostWarned);
-      hostWarned = true;
+      checkHostEndpoint(o, diags);
+      heps.push(o);
       continue;
     }
     const p = compileObject(o, objects, diags);
@@ -163,17 +182,33 @@ export function compileCalicoObjects(
     }
   }
   const byTier = groupByTier(compiled, tiers, diags);
-  tiers.forEach((tier, tierRank) => {
-    const policies = byTier.get(tier.name)!.sort(policyLess);
-    policies.forEach((p, order) => {
-      for (const e of p.entries) {
-        const place = { tier: tierRank, tierName: tier.name, order };
-        out.push(
-          e.type === "select"
-            ? { ...e, ...place, defaultDeny: tier.defaultAction === "Deny" }
-            : { ...e, ...place },
-        );
-      }
+  const host = hostEndpointEntries(heps);
+  // Stage-major ranks with the normal tiers at 0..T-1 (their rank, as without host endpoints):
+  // failsafe -2T-1, untracked tier k at -2T+k, pre-DNAT tier k at -T+k, the profiles at T.
+  const count = tiers.length;
+  out.push(...host.failsafe.map((e) => ({ ...e, tier: -2 * count - 1, tierName: FAILSAFE_TIER })));
+  const stages = ["untracked", "preDNAT", undefined] as const;
+  stages.forEach((stage, stageRank) => {
+    tiers.forEach((tier, tierRank) => {
+      const policies = byTier
+        .get(tier.name)!
+        .filter((p) => p.stage === stage)
+        .sort(policyLess);
+      policies.forEach((p, order) => {
+        for (const e of p.entries) {
+          const place = {
+            tier: (stageRank - 2) * count + tierRank,
+            tierName: stagedTierName(tier.name, stage),
+            order,
+          };
+          out.push(
+            e.type === "select"
+              ? { ...e, ...place, defaultDeny: tier.defaultAction === "Deny" }
+              : { ...e, ...place },
+          );
+        }
+      });
     });
   });
+  out.push(...host.profiles.map((e) => ({ ...e, tier: count, tierName: PROFILE_TIER })));
 }

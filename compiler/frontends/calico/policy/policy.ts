@@ -9,13 +9,19 @@
  * valid rule. The subject is the policy selector rewritten as upstream does (namespace scope for a
  * NetworkPolicy, `pcns.`/`pcsa.` namespace and service-account selectors), AND'ed with whatever the
  * rule's subject-side EntityRule adds.
+ *
+ * Untracked (`doNotTrack`) and pre-DNAT GlobalNetworkPolicies apply at host endpoints only: their
+ * subject also requires `reserved:host` (the host-endpoint marker, cluster/host-endpoints.ts), they get
+ * no SelectEntry (Felix renders no end-of-tier drop for them: what they leave undecided goes on), and
+ * `stage` tells index.ts to rank them before the normal tiers (host.ts).
  */
 
 import type { Diagnostics } from "../../../diagnostics/diagnostic.js";
 import type { Span } from "../../../diagnostics/source.js";
 import type { KubeObject } from "../../../input/read-objects.js";
 import type { Direction, Origin, PolicyEntry } from "../../../ir/entry.js";
-import { and } from "../../../ir/selector.js";
+import { LBL_HOST } from "../../../cluster/host-endpoints.js";
+import { and, eq } from "../../../ir/selector.js";
 import type { LMap, LNode } from "../../../yaml/located.js";
 import { globalNetworkPolicySelector, networkPolicySelector } from "../selector/index.js";
 import {
@@ -36,6 +42,7 @@ import {
 } from "./context.js";
 import type { Ctx, PolicyScope } from "./context.js";
 import { readHostFlags } from "./host.js";
+import type { HostFlags, HostStage } from "./host.js";
 import { lowerRule } from "./rule-lower.js";
 import { readRule } from "./rule.js";
 import { lowerSelector, readSelector } from "./selectors.js";
@@ -57,6 +64,8 @@ export interface CompiledPolicy {
   /** Entries with placeholder ranks. */
   readonly entries: readonly PolicyEntry[];
   readonly span: Span;
+  /** Untracked or pre-DNAT policy (host endpoints only, ranked before the normal tiers). */
+  readonly stage?: HostStage;
 }
 
 /** Most rules per direction (CRD `MaxItems`). */
@@ -232,7 +241,7 @@ export function compileCalicoPolicy(
   }
   const namespace = global ? "" : (o.namespace ?? "default");
   const scope: PolicyScope = { kind: o.kind, namespace, global };
-  const flags = global ? readHostFlags(spec, o, diags) : { hostOnly: false };
+  const flags: HostFlags = global ? readHostFlags(spec, o, diags) : {};
   const ctx: Ctx = { diags, objects, scope };
   const order = numberField(spec, "order", diags);
   const selector = readSelector(spec, "selector", diags);
@@ -256,11 +265,12 @@ export function compileCalicoPolicy(
     ...(nsSelector !== undefined ? { namespaceSelector: nsSelector.text } : {}),
   };
   const subjectSpan = (selector ?? saSelector ?? nsSelector)?.node.span ?? o.node.span;
-  const subject = lowerSelector(
+  const lowered = lowerSelector(
     global ? globalNetworkPolicySelector(sel) : networkPolicySelector(sel, namespace),
     subjectSpan,
     diags,
   );
+  const subject = flags.stage === undefined ? lowered : and(eq(LBL_HOST, ""), lowered);
   const base = {
     dialect: "calico" as const,
     kind: o.kind,
@@ -272,8 +282,8 @@ export function compileCalicoPolicy(
   const entries: PolicyEntry[] = [];
   for (const direction of ["ingress", "egress"] as const) {
     const rules = direction === "ingress" ? ingress : egress;
-    const emit = types.has(direction) && !flags.hostOnly;
-    if (emit) {
+    const emit = types.has(direction);
+    if (emit && flags.stage === undefined) {
       const origin: Origin = { ...base, ruleIndex: -1, span: subjectSpan };
       entries.push({
         type: "select",
@@ -313,5 +323,6 @@ export function compileCalicoPolicy(
     ...(order !== undefined ? { order } : {}),
     entries,
     span: o.node.span,
+    ...(flags.stage !== undefined ? { stage: flags.stage } : {}),
   };
 }
