@@ -8,6 +8,7 @@ import pc from "picocolors";
 import { runClassBench, runClassBenchAsync } from "../../bench/classbench.js";
 import type { ClassBenchResult } from "../../bench/classbench.js";
 import { machineFacts } from "../../bench/harness.js";
+import { formatL7Bench, runL7Bench } from "../../bench/l7.js";
 import { runPipeline, tcpBatch } from "../../bench/pipeline.js";
 import type { PipelineResult } from "../../bench/pipeline.js";
 import { runL3L4 } from "../../bench/l3l4-cluster.js";
@@ -301,6 +302,19 @@ export function registerBench(program: Command, cli: CliContext): void {
       },
     );
   bench
+    .command("l7")
+    .description("L7 inspection: HTTP/1.1, gRPC, Kafka and DNS requests per second with a handful of rules")
+    .option("--requests <n>", "requests per stream", "5000")
+    .option("--json", "print one JSON object")
+    .action((opts: { requests: string; json?: boolean }) => {
+      const rows = runL7Bench(positiveInt(opts.requests));
+      cli.stdout(
+        opts.json === true
+          ? JSON.stringify({ l7: rows, machine: machineFacts() }) + "\n"
+          : formatL7Bench(rows),
+      );
+    });
+  bench
     .command("all")
     .description("every scenario (what npm run bench runs)")
     .option("--json", "print JSON")
@@ -317,6 +331,7 @@ export function registerBench(program: Command, cli: CliContext): void {
       }
       const l3l4 = await runL3L4({ ...ALL_L3L4, backends: opts.wasm ? ["interp", "wasm"] : ["interp"] });
       const compileRows = runCompileTime({ runs: 1 });
+      const l7 = runL7Bench();
       if (opts.json === true) {
         cli.stdout(
           JSON.stringify({
@@ -324,6 +339,7 @@ export function registerBench(program: Command, cli: CliContext): void {
             classbench: cb,
             l3l4,
             compile: compileRows,
+            l7,
             machine: machineFacts(),
           }) + "\n",
         );
@@ -334,6 +350,7 @@ export function registerBench(program: Command, cli: CliContext): void {
         }
         cli.stdout(formatL3L4(l3l4));
         cli.stdout(formatCompileTime(compileRows));
+        cli.stdout(formatL7Bench(l7));
       }
       cli.exitCode =
         cb.every((r) => r.mismatches === 0) && l3l4.rows.every((x) => x.mismatches === 0) ? 0 : 1;
