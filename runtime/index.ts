@@ -41,3 +41,25 @@ export type { BundleMetadata } from "./metadata.js";
 export * from "./verdict.js";
 export * as context from "./context.js";
 export * as opcodes from "./bytecode/opcodes.js";
+export { L7Datapath } from "./l7/datapath/datapath.js";
+export type { L7Counters, L7DatapathOptions } from "./l7/datapath/datapath.js";
+export type { L7Record, L7RecordSink } from "./l7/datapath/records.js";
+export { l7FlowRecord } from "./flow/hubble-l7.js";
+export { FqdnCache } from "./l7/fqdn/cache.js";
+export type { FqdnCacheCounters, FqdnCacheOptions, FqdnMappingView } from "./l7/fqdn/cache.js";
+export { createHttpDecoder } from "./l7/http/index.js";
+export { HpackDecoder } from "./l7/http/hpack.js";
+export { createKafkaDecoder } from "./l7/kafka/stream.js";
+export { createDnsQueryDecoder, createDnsResponseReader, decodeDnsQuery } from "./l7/dns/stream.js";
+export { decodeDnsMessage, answersFor } from "./l7/dns/message.js";
+export type { DnsMessage, DnsRecord } from "./l7/dns/message.js";
+export { evaluateL7 } from "./l7/match.js";
+export type { L7Request, HttpRequest, KafkaRequest, DnsRequest, L7Decision } from "./l7/match.js";
+export {
+  DECODE_OK,
+  DECODE_MALFORMED,
+  DECODE_TOO_LARGE,
+  DECODE_COMPRESSION,
+  DEFAULT_DECODER_LIMITS,
+} from "./l7/stream/decoder.js";
+export type { DecoderLimits, L7Sink, StreamDecoder } from "./l7/stream/decoder.js";

@@ -167,6 +167,11 @@ export class L7Datapath {
     return this.flows.size;
   }
 
+  /** Out-of-order bytes held over all connections now. */
+  get reassemblyBytes(): number {
+    return this.budget.used;
+  }
+
   /** SVC_L7_INSPECT: inspect a request-direction packet; returns 0 or `verdict | reason << 8`. */
   inspect(ctx: Uint32Array, frame: Uint8Array, base: number, nowNs: number, setIndex: number): number {
     const set = this.sets[setIndex];
