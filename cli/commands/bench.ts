@@ -305,9 +305,10 @@ export function registerBench(program: Command, cli: CliContext): void {
     .command("l7")
     .description("L7 inspection: HTTP/1.1, gRPC, Kafka and DNS requests per second with a handful of rules")
     .option("--requests <n>", "requests per stream", "5000")
+    .option("--cpu-time", "time by this process's CPU time instead of the clock (for a loaded machine)")
     .option("--json", "print one JSON object")
-    .action((opts: { requests: string; json?: boolean }) => {
-      const rows = runL7Bench(positiveInt(opts.requests));
+    .action((opts: { requests: string; cpuTime?: boolean; json?: boolean }) => {
+      const rows = runL7Bench(positiveInt(opts.requests), opts.cpuTime === true ? { clock: "cpu" } : {});
       cli.stdout(
         opts.json === true
           ? JSON.stringify({ l7: rows, machine: machineFacts() }) + "\n"

@@ -4,7 +4,8 @@
  *
  * Connections are keyed by their 5-tuple as the request direction sees it (source = client). The table
  * is bounded: when it is full, the connection idle longest is evicted (Map insertion order is refreshed
- * on every packet, so the first entry is the least recently used); a connection also goes when both
+ * when a connection is seen again after TOUCH_EVERY_NS, so the first entry is the least recently used
+ * to within that time); a connection also goes when both
  * sides sent FIN, on RST, or when idle longer than the idle timeout (checked when it is next seen, and
  * for a few entries at the head per new connection).
  */
@@ -22,6 +23,9 @@ import {
 import type { L7RuleSet } from "../rule-set.js";
 import type { StreamDecoder } from "../stream/decoder.js";
 import type { TcpReassembler } from "./reassembly.js";
+
+/** How stale a connection's place in the LRU order may get before a packet refreshes it, ns. */
+const TOUCH_EVERY_NS = 1e9;
 
 /** A reader of the reply direction (DNS over TCP answers). */
 export interface ReplyReader {
@@ -52,6 +56,8 @@ export class L7Flow {
   lastVerdict = 0;
   /** Time of the last packet, ns. */
   lastNs = 0;
+  /** When the connection last moved to the back of the table's LRU order, ns. */
+  touchedNs = 0;
   /** DNS: ids of allowed queries awaiting their answer → the query time (ns). */
   readonly allowedQueries = new Map<number, number>();
   /** Copy of the context of the last request packet (oriented client → server), for reply records. */
@@ -109,20 +115,27 @@ export class FlowTable {
     if (f === undefined) {
       return undefined;
     }
-    this.flows.delete(key);
     if (nowNs - f.lastNs > this.idleNs) {
+      this.flows.delete(key);
       this.expired++;
       this.onRemove(f);
       return undefined;
     }
     f.lastNs = nowNs;
-    this.flows.set(key, f);
+    if (nowNs - f.touchedNs > TOUCH_EVERY_NS) {
+      // Move to the back (most recently used); at most once per TOUCH_EVERY_NS, as a Map delete + set
+      // costs more than the rest of the lookup.
+      this.flows.delete(key);
+      this.flows.set(key, f);
+      f.touchedNs = nowNs;
+    }
     return f;
   }
 
   /** Add `flow`, making room first. */
   add(flow: L7Flow, nowNs: number): void {
     flow.lastNs = nowNs;
+    flow.touchedNs = nowNs;
     let sweep = 4;
     for (const f of this.flows.values()) {
       if (sweep-- === 0 || (this.flows.size < this.capacity && nowNs - f.lastNs <= this.idleNs)) {

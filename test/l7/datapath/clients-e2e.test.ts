@@ -80,7 +80,7 @@ const count = (xs: readonly string[], v: string): number => xs.filter((x) => x =
 
 describe("real clients through the engine", () => {
   it("undici: GET /public/* is forwarded, GET /private is dropped, in any segmentation", async () => {
-    const server = createServer((req, res) => {
+    const server = createServer((_req, res) => {
       res.end("ok");
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
