@@ -8,6 +8,7 @@
  *     import env.lookupJs(table, slot) -> entry                        tables without a wasm lookup
  *     export memory                                                    layout.ts
  *     export run(first, count)                                         the program over slots
+ * The packet parser is a second module on the same memory (parser-module.ts), built once per process.
  * The optimisation level defaults to DEFAULT_OPTIMIZE_LEVEL (bench/wasm.ts measures the levels).
  * binaryen's settings are process-wide, so they are set before every compile.
  */
@@ -20,6 +21,7 @@ import { IMPORT_LOOKUP, IMPORT_SERVICE, emitRun } from "./codegen-program.js";
 import { DEFAULT_SLOTS, planMemory } from "./layout.js";
 import type { MemoryLayout } from "./layout.js";
 import { planLookup } from "./lookups.js";
+import { parserBinary } from "./parser-module.js";
 import type { LookupPlan } from "./lookups.js";
 
 /**
@@ -49,6 +51,8 @@ export interface WasmCompileTimings {
   readonly optimizeMs: number;
   /** m.emitBinary(). */
   readonly emitMs: number;
+  /** Building the parser module (0 when this process already built it). */
+  readonly parserMs: number;
 }
 
 /** A compiled program: the binary and what instantiating it needs. */
@@ -57,6 +61,8 @@ export interface CompiledWasm {
   readonly bytes: Uint8Array;
   /** The memory map. */
   readonly layout: MemoryLayout;
+  /** The parser module's binary (parser-module.ts), instantiated on this module's memory. */
+  readonly parser: Uint8Array;
   /** Lookup plan per table; null where the table is looked up through the JS import. */
   readonly plans: readonly (LookupPlan | null)[];
   /** Phase timings. */
@@ -123,8 +129,10 @@ function buildModule(
   const t4 = performance.now();
   const bytes = m.emitBinary();
   const t5 = performance.now();
+  const parser = parserBinary(b, layout);
   return {
     bytes,
+    parser: parser.bytes,
     layout,
     plans,
     timings: {
@@ -133,6 +141,7 @@ function buildModule(
       validateMs: t3 - t2,
       optimizeMs: t4 - t3,
       emitMs: t5 - t4,
+      parserMs: parser.buildMs,
     },
   };
 }

@@ -7,6 +7,9 @@
  * for traced packets), `resetCounters` and `Engine.counters()` all see the numbers the wasm code
  * increments. Memory never grows (layout.ts), so the views stay valid.
  *
+ * The packet parser (parser-module.ts) is a second instance on the same memory; `parser` holds its
+ * exports and the views batch.ts fills.
+ *
  * Services: CALL in wasm calls `onService(service, slot, regs, ctx)`, where `regs` holds r1..r5 and
  * `ctx` is the slot's context view; its return value becomes r0. The engine sets it to its own
  * service switch (conntrack, log); the default answers 0 like interp/exec.ts's NO_SERVICES.
@@ -32,6 +35,19 @@ export interface WasmMemory {
 
 const WASM = (globalThis as unknown as { WebAssembly: WebAssemblyApi }).WebAssembly;
 
+/** Compiled parser modules by binary: the binary is cached per process (parser-module.ts), so is this. */
+const parserModules = new WeakMap<Uint8Array, object>();
+
+/** The WebAssembly.Module of parser binary `bytes`. */
+function parserModule(bytes: Uint8Array): object {
+  let module = parserModules.get(bytes);
+  if (module === undefined) {
+    module = new WASM.Module(bytes);
+    parserModules.set(bytes, module);
+  }
+  return module;
+}
+
 /** A CALL from wasm: the slot it runs for, r1..r5 in `regs`, the slot's context; returns r0. */
 export type WasmServiceHandler = (
   service: number,
@@ -39,6 +55,28 @@ export type WasmServiceHandler = (
   regs: Uint32Array,
   ctx: Uint32Array,
 ) => number;
+
+/** The parser exports (codegen-parse.ts) and views of the regions they use (layout.ts). */
+export interface WasmParserView {
+  /** parse(first, count, lo, flen, linkType): slots' frames (in `area`) into their contexts. */
+  readonly parse: (first: number, count: number, lo: number, flen: number, linkType: number) => void;
+  /** span(first, count, flen, limit) -> slots from `first` whose frames fit `limit` bytes. */
+  readonly span: (first: number, count: number, flen: number, limit: number) => number;
+  /** times(count): per-slot times with NaN replaced by the previous time. */
+  readonly times: (count: number) => void;
+  /** Frame offset per slot. */
+  readonly offsets: Uint32Array;
+  /** Frame length per slot. */
+  readonly lengths: Uint32Array;
+  /** Packet time per slot (ns). */
+  readonly timesNs: Float64Array;
+  /** lo, hi written by `span`. */
+  readonly spanBounds: Uint32Array;
+  /** The time carried into and out of `times`. */
+  readonly carriedNs: Float64Array;
+  /** The frame area. */
+  readonly area: Uint8Array;
+}
 
 /** Milliseconds to instantiate: compile the binary, instantiate, write the tables. */
 export interface WasmInstantiateTimings {
@@ -64,6 +102,8 @@ export class WasmProgram {
   readonly results: Uint32Array;
   /** The carry record (META words handed from packet to packet; layout.ts). */
   readonly carry: Uint32Array;
+  /** The packet parser in wasm. */
+  readonly parser: WasmParserView;
   /** Instantiation timings. */
   readonly timings: WasmInstantiateTimings;
   /** CALL handler (see the file overview). */
@@ -95,6 +135,21 @@ export class WasmProgram {
     this.memory = exports.memory;
     this.runExport = exports.run;
     const buffer = this.memory.buffer;
+    const parserInstance = new WASM.Instance(parserModule(compiled.parser), {
+      env: { memory: exports.memory },
+    });
+    const px = parserInstance.exports as Pick<WasmParserView, "parse" | "span" | "times">;
+    this.parser = {
+      parse: px.parse,
+      span: px.span,
+      times: px.times,
+      offsets: new Uint32Array(buffer, layout.frameOffsets, layout.slots),
+      lengths: new Uint32Array(buffer, layout.frameLengths, layout.slots),
+      timesNs: new Float64Array(buffer, layout.frameTimes, layout.slots),
+      spanBounds: new Uint32Array(buffer, layout.frameSpan, 2),
+      carriedNs: new Float64Array(buffer, layout.frameSpan + 8, 1),
+      area: new Uint8Array(buffer, layout.frameArea, layout.frameAreaBytes),
+    };
     fillMemory(buffer, program, compiled.plans, layout);
     const counters = new Float64Array(buffer, layout.counters, layout.counterCount);
     counters.set(program.counters);

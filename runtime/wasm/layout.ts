@@ -6,11 +6,19 @@
  *     results                   12 * slots                per slot: verdict, drop reason, rule id (u32)
  *     contexts                  256 * slots               per slot: one context record (CTX_WORDS u32)
  *     carry                     256                       META words carried from packet to packet
+ *     frameOffsets              4 * slots                 per slot: offset of its frame in the batch buffer
+ *     frameLengths              4 * slots                 per slot: length of its frame
+ *     frameTimes                8 * slots                 per slot: packet time in ns (f64)
+ *     frameSpan                 16                        lo, hi (u32) of the copied bytes; carried time (f64)
+ *     frameArea                 frameAreaBytes            the batch's frame bytes [lo, hi) (codegen-parse.ts)
  *     counters                  8 * counters              COUNT counters (f64, as Program.counters)
  *     per table t:
  *       hits                    8 * entries               HIT counts per entry (f64, as Program.hits)
  *       actions                 4 * entries * (3 + aw)    per entry: verdict, rule id, flags, data words
  *       arrays                  the lookup plan's arrays  (Int32Array each, 16-byte aligned)
+ *
+ * The parser's regions come before the tables so that every address the parser computes stays far
+ * below 2^31 (it compares addresses as signed i32, like the JS parser's indices).
  *
  * Every region starts on a 16-byte boundary. The memory is sized once (initial = maximum pages)
  * and never grows, so typed-array views over it — the context slots the JS parser fills, the
@@ -36,6 +44,17 @@ export const CTX_BYTES = 4 * CTX_WORDS;
 export const SLOT_RESULT_WORDS = 3;
 /** Default slots per batch call: 256 contexts are 64 KiB, L2-resident next to the tables. */
 export const DEFAULT_SLOTS = 256;
+/**
+ * Frame-area bytes per slot: a batch of full-size Ethernet frames (1514 bytes, pcap record headers
+ * between them) is copied in one piece; larger frames split the batch into several copies.
+ */
+export const FRAME_BYTES_PER_SLOT = 2048;
+/**
+ * Frame-area bytes besides the per-slot share, so any one frame up to 128 KiB fits alone: an IPv4
+ * packet (65535 bytes) with its link header, or an IPv6 jumbogram that size. A longer frame is parsed
+ * by the JS parser (batch.ts).
+ */
+export const FRAME_AREA_EXTRA = 131072;
 /** wasm page size. */
 const PAGE = 65536;
 /** Largest memory a wasm32 module may declare, in pages (4 GiB). */
@@ -65,6 +84,18 @@ export interface MemoryLayout {
   readonly contexts: number;
   /** Byte offset of the carry record. */
   readonly carry: number;
+  /** Byte offset of the per-slot frame offsets (u32). */
+  readonly frameOffsets: number;
+  /** Byte offset of the per-slot frame lengths (u32). */
+  readonly frameLengths: number;
+  /** Byte offset of the per-slot packet times (f64). */
+  readonly frameTimes: number;
+  /** Byte offset of the span record: lo, hi (u32), carried time (f64). */
+  readonly frameSpan: number;
+  /** Byte offset of the frame area. */
+  readonly frameArea: number;
+  /** Size of the frame area in bytes. */
+  readonly frameAreaBytes: number;
   /** Byte offset of the f64 counters. */
   readonly counters: number;
   /** Number of counters. */
@@ -94,6 +125,12 @@ export function planMemory(
   const results = take(4 * SLOT_RESULT_WORDS * slots);
   const contexts = take(CTX_BYTES * slots);
   const carry = take(CTX_BYTES);
+  const frameOffsets = take(4 * slots);
+  const frameLengths = take(4 * slots);
+  const frameTimes = take(8 * slots);
+  const frameSpan = take(16);
+  const frameAreaBytes = FRAME_BYTES_PER_SLOT * slots + FRAME_AREA_EXTRA;
+  const frameArea = take(frameAreaBytes);
   const counterCount = program.counters.length;
   const counters = take(8 * counterCount);
   const tables = program.bundle.tables.map((table, t): TableRegion => {
@@ -112,6 +149,12 @@ export function planMemory(
     results,
     contexts,
     carry,
+    frameOffsets,
+    frameLengths,
+    frameTimes,
+    frameSpan,
+    frameArea,
+    frameAreaBytes,
     counters,
     counterCount,
     tables,
