@@ -11,6 +11,7 @@
 import { createReadStream, statSync } from "node:fs";
 import type { Command } from "commander";
 import { Engine } from "../../runtime/engine/engine.js";
+import type { PacketResult } from "../../runtime/engine/engine.js";
 import { HubbleFlowBuilder } from "../../runtime/flow/hubble.js";
 import { readMetadata } from "../../runtime/metadata.js";
 import { policyHitCounts } from "../../compiler/analysis/policy-hit.js";
@@ -115,6 +116,7 @@ export function registerReplay(program: Command, cli: CliContext): void {
     const table = o.output === "table" || o.output === "tab" ? new TablePrinter() : undefined;
     const dropped = new Map<string, number>();
     const tuples = new Set<string>();
+    const logCounts = new Map<number, number>();
     const read = { bytes: 0 };
     const chunks =
       capture === "-"
@@ -135,6 +137,11 @@ export function registerReplay(program: Command, cli: CliContext): void {
           progress.update(read.bytes, packets);
         }
         const r = engine.process(p.data, { timestampNs: p.timestampNs, linkType: p.linkType });
+        // Calico `Log` rules: counted for the summary, printed as Felix's packet log in text output.
+        const logged = engine.takeLogHits();
+        for (const rule of logged) {
+          logCounts.set(rule, (logCounts.get(rule) ?? 0) + 1);
+        }
         if (o.summary === true) {
           const key = `${r.tuple.protocol} ${r.tuple.src}:${r.tuple.srcPort} > ${r.tuple.dst}:${r.tuple.dstPort}`;
           const canon = r.isReply
@@ -157,6 +164,12 @@ export function registerReplay(program: Command, cli: CliContext): void {
           p.tsNsec,
         );
         const records = [rec, ...l7Pending.splice(0).map((l7) => l7FlowRecord(flows, l7))];
+        const textOutput = table === undefined && o.output !== "json" && o.output !== "jsonpb";
+        if (textOutput && logged.length > 0 && (keep === undefined || keep(rec.flow))) {
+          for (const rule of logged) {
+            cli.stdout(`${calicoPacketLog(engine, rule, r.tuple)}\n`);
+          }
+        }
         for (const one of records) {
           if (keep !== undefined && !keep(one.flow)) {
             continue;
@@ -182,7 +195,7 @@ export function registerReplay(program: Command, cli: CliContext): void {
       cli.stdout(table.render());
     }
     if (o.summary === true) {
-      cli.stdout(formatSummary(engine, tuples.size, seconds, dropped));
+      cli.stdout(formatSummary(engine, tuples.size, seconds, dropped, logCounts));
     }
   });
 }
@@ -217,7 +230,21 @@ export function describeRule(engine: Engine, ruleId: number): string {
   return `${s(r.kind)} ${ns}${s(r.name)} ${s(r.label)} (${s(r.file)}:${r.line})`;
 }
 
-function formatSummary(engine: Engine, flows: number, seconds: number, dropped: Map<string, number>): string {
+/** Felix's packet log line (iptables LOG, prefix `calico-packet`) for a Log rule hit, naming the rule. */
+function calicoPacketLog(engine: Engine, ruleId: number, t: PacketResult["tuple"]): string {
+  const proto =
+    t.protocol === 6 ? "TCP" : t.protocol === 17 ? "UDP" : t.protocol === 1 ? "ICMP" : String(t.protocol);
+  const ports = t.protocol === 6 || t.protocol === 17 ? ` SPT=${t.srcPort} DPT=${t.dstPort}` : "";
+  return `calico-packet: SRC=${t.src} DST=${t.dst} PROTO=${proto}${ports} (${describeRule(engine, ruleId)})`;
+}
+
+function formatSummary(
+  engine: Engine,
+  flows: number,
+  seconds: number,
+  dropped: Map<string, number>,
+  logCounts: Map<number, number>,
+): string {
   const c = engine.counters();
   const lines = [
     `packets      ${c.packets} (${c.bytes} bytes)`,
@@ -259,6 +286,12 @@ function formatSummary(engine: Engine, flows: number, seconds: number, dropped: 
     if (c.fqdn !== undefined) {
       lines.push(`  DNS answers learned for toFQDNs ${l.dnsLearned}`);
     }
+  }
+  if (logCounts.size > 0) {
+    lines.push(
+      "Calico Log rule hits (packets logged)",
+      ...[...logCounts].map(([rule, n]) => `  ${String(n).padStart(8)}  ${describeRule(engine, rule)}`),
+    );
   }
   const top = [...dropped.entries()].sort((a, b) => b[1] - a[1]).slice(0, 10);
   if (top.length > 0) {
