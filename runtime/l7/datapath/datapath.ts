@@ -352,7 +352,9 @@ export class L7Datapath {
       this.c.denied++;
       this.pktDenied = true;
     }
-    f.requestCtx.set(this.pktCtx);
+    if (req.kind === "dns") {
+      f.requestCtx.set(this.pktCtx); // the answer's record names the query's endpoints
+    }
     if (this.onRecord !== undefined) {
       const ctx = this.pktCtx.slice();
       const verdict = allowed ? VERDICT_FORWARDED : VERDICT_DROPPED;
