@@ -1,8 +1,11 @@
 // `sluice replay` end to end, in-process: a capture written with the project's pcap writer (and, when
 // present, a corpus capture) through the engine, printed as Hubble JSON lines and as compact lines.
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { sluice } from "../helpers/cli.js";
-import { writeShopFixture } from "../helpers/shop.js";
+import { SHOP_YAML, writeShopFixture } from "../helpers/shop.js";
 import { corpusPath, haveCorpus } from "../helpers/corpus.js";
 
 const { capture, policy } = writeShopFixture();
@@ -68,4 +71,39 @@ describe("sluice replay", () => {
       expect(r.out).toMatch(/FORWARDED\s+41/);
     },
   );
+});
+
+describe("sluice replay with Calico Log rules", () => {
+  // A Log rule logs the packet and falls through to the next rule (calico.md: Log "records and continues").
+  const gnp = `apiVersion: projectcalico.org/v3
+kind: GlobalNetworkPolicy
+metadata: {name: log-web}
+spec:
+  selector: app == 'web'
+  types: [Ingress]
+  ingress:
+  - action: Log
+    protocol: TCP
+  - action: Allow
+    protocol: TCP
+    destination: {ports: [8080]}
+`;
+  it("prints Felix's packet log line for a logged packet and counts it in the summary", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sluice-log-"));
+    const cluster = join(dir, "cluster.yaml");
+    writeFileSync(cluster, SHOP_YAML.split("---\napiVersion: networking")[0]!);
+    const pol = join(dir, "gnp.yaml");
+    writeFileSync(pol, gnp);
+    const r = await sluice(["replay", capture, cluster, pol, "--cni", "calico", "--color", "never"]);
+    const lines = r.out.trim().split("\n");
+    // The SYN to web:8080 is logged, then allowed; the UDP packet matches neither rule (tier default deny).
+    expect(lines.filter((l) => l.startsWith("calico-packet:"))).toEqual([
+      expect.stringMatching(
+        /^calico-packet: SRC=10\.1\.0\.20 DST=10\.1\.0\.10 PROTO=TCP SPT=40000 DPT=8080 \(GlobalNetworkPolicy log-web ingress log/,
+      ),
+    ]);
+    const summary = await sluice(["replay", capture, cluster, pol, "--cni", "calico", "--summary"]);
+    expect(summary.out).toContain("Calico Log rule hits (packets logged)");
+    expect(summary.out).toMatch(/\n\s+1 {2}GlobalNetworkPolicy log-web ingress log/);
+  });
 });
