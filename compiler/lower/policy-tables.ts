@@ -10,7 +10,9 @@
  *   calico      first match in (policy order, rule index); the tier's end row last, carrying the tier's
  *               default action (deny, or pass to the next tier) for groups the tier selects
  * Staged entries never produce rows (they are reported by trace, not enforced); a tier that selects a
- * group only through staged policies therefore ends in a pass, as Calico's does.
+ * group only through staged policies therefore ends in a pass, as Calico's does. Calico Log rules, which
+ * never decide, get rows only in the tier's log table, next to copies of the tier's own rows: the
+ * program logs when a Log row is the best row there (a Log rule reached before the tier decides).
  *
  * Negations (Calico notSelector/notNets, notPorts/notProtocol/notICMP) are resolved here: peers minus
  * not-peers as identity sets; L4 keys minus negated keys as boxes (l4-boxes.ts).
@@ -30,7 +32,9 @@
  *
  * L7 (Cilium model): allow rows whose rules carry L7 rules become redirect rows (ACT_REDIRECT, allow's
  * priority) naming a merged L7 rule set (l7-merge.ts); the sets of both directions go to the bundle's
- * L7_RULES section. Action data: POL_REASON, POL_L7_SET. Other models keep L7 rules as L4 allows.
+ * L7_RULES section. Action data: POL_REASON, POL_L7_SET. Calico's HTTP matches do the same. A Calico
+ * request refused by an HTTP match whose later rule is a Pass is denied, not passed to the next tier
+ * (the one case the merge does not express).
  */
 
 import type { BundleBuilder, TableBuilder } from "../bundle/bundle-builder.js";
@@ -64,6 +68,8 @@ export interface TierTable {
   readonly table: number;
   readonly tier: number;
   readonly tierName: string;
+  /** Calico: the tier's log table (its rows plus its Log rules' rows), when it has Log rules. */
+  readonly logTable?: number;
 }
 
 /** Priority of the end row of a group (default deny, or a Calico tier's default action). */
@@ -265,11 +271,14 @@ export function emitPolicyTables(
     }
     names.add(name);
     const table = b.table(name, POLICY_KEYS, POL_WORDS);
+    /** Created when a group of this tier has Calico Log rules. */
+    let logTable: TableBuilder | undefined;
     const firstTier = tier === sorted[0]![0];
     for (const g of groups.groups) {
       let endBy = -1;
       let endDeny = false;
       const rows: PolicyRow[] = [];
+      const logRows: PolicyRow[] = [];
       for (const i of g.entries) {
         const e = entries[i]!;
         if (e.tier !== tier || e.origin.staged === true) {
@@ -284,8 +293,11 @@ export function emitPolicyTables(
           continue;
         }
         if (e.verdict === "log") {
-          // Calico Log records and continues: it never decides. A row would stop the first-match
-          // lookup there, so log rules get none (trace and replay do not report them yet).
+          // Calico Log records and continues: it never decides, so its rows go to the tier's log table
+          // (with the tier's deciding rows), never to the tier table, where they would stop the lookup.
+          if (evalModel === "calico") {
+            emitRuleRows(logRows, model, evalModel, g, e, i, direction);
+          }
           continue;
         }
         emitRuleRows(rows, model, evalModel, g, e, i, direction);
@@ -307,27 +319,45 @@ export function emitPolicyTables(
           entry: entries[extras.allowLocalhost] as RuleEntry,
         });
       }
+      // Calico HTTP matches (application layer policy) merge as Cilium's do: a request the rule's
+      // matches refuse falls through to the rules after it, and a plain Allow on the same peer and
+      // port among them allows it, which is exactly the wildcard the merge adds.
       const written =
-        evalModel === "cilium"
-          ? mergeL7Rows(rows, l7Sets, diags)
-          : rows.map((r) => ({ ...r, l7Set: NO_L7_SET }));
-      for (const r of written) {
-        addRow(table, r.priority, g.id, r.peer, r.key, r.verdict, r.ruleId, r.reason, r.l7Set);
+        evalModel === "kubernetes"
+          ? rows.map((r) => ({ ...r, l7Set: NO_L7_SET }))
+          : mergeL7Rows(rows, l7Sets, diags);
+      const targets = [table];
+      if (logRows.length > 0) {
+        logTable ??= b.table(`${name}_log`, POLICY_KEYS, POL_WORDS);
+        targets.push(logTable);
+        for (const r of logRows) {
+          addRow(logTable, r.priority, g.id, r.peer, r.key, r.verdict, r.ruleId, r.reason);
+        }
       }
-      if (endBy >= 0 && (endDeny || evalModel === "calico")) {
-        addRow(
-          table,
-          END_PRIORITY,
-          g.id,
-          "any",
-          ANY_L4,
-          endDeny ? ACT_DENY : ACT_PASS,
-          endBy,
-          endDeny ? REASON_POLICY_DENIED : 0,
-        );
+      for (const t of targets) {
+        for (const r of written) {
+          addRow(t, r.priority, g.id, r.peer, r.key, r.verdict, r.ruleId, r.reason, r.l7Set);
+        }
+        if (endBy >= 0 && (endDeny || evalModel === "calico")) {
+          addRow(
+            t,
+            END_PRIORITY,
+            g.id,
+            "any",
+            ANY_L4,
+            endDeny ? ACT_DENY : ACT_PASS,
+            endBy,
+            endDeny ? REASON_POLICY_DENIED : 0,
+          );
+        }
       }
     }
-    out.push({ table: table.index, tier, tierName });
+    out.push({
+      table: table.index,
+      tier,
+      tierName,
+      ...(logTable !== undefined ? { logTable: logTable.index } : {}),
+    });
   }
   writeL7Section(b);
   return out;
