@@ -50,6 +50,7 @@ import {
   SVC_CT_LOOKUP,
   SVC_IPCACHE_LOOKUP,
   SVC_L7_INSPECT,
+  SVC_LOG,
 } from "../../runtime/bytecode/opcodes.js";
 import {
   CT_NEW,
@@ -79,6 +80,7 @@ import {
 } from "../../runtime/l7/meta-words.js";
 import {
   ACT_ALLOW,
+  ACT_LOG,
   ACT_PASS,
   ACT_REDIRECT,
   IPC_EGRESS_GROUP,
@@ -94,6 +96,9 @@ export interface ProgramTables {
   readonly ipcacheDst: number;
   readonly egress: readonly number[];
   readonly ingress: readonly number[];
+  /** Calico Log tables per tier (undefined where the tier has no Log rule), parallel to egress/ingress. */
+  readonly egressLog?: readonly (number | undefined)[];
+  readonly ingressLog?: readonly (number | undefined)[];
 }
 
 const META_GROUP = F_META0;
@@ -122,6 +127,7 @@ function markDeciding(p: ProgramBuilder, table: number): void {
 function emitDirection(
   p: ProgramBuilder,
   tables: readonly number[],
+  logTables: readonly (number | undefined)[],
   direction: string,
   group: number,
   peer: number,
@@ -135,6 +141,20 @@ function emitDirection(
   p.stf(META_PEER, peer);
   tables.forEach((table, k) => {
     const next = p.label(`${direction}_tier${k}_next`);
+    const log = logTables[k];
+    if (log !== undefined) {
+      // The log table holds the tier's rows and its Log rows at their first-match priorities: a Log
+      // row as the best row is a Log rule reached before any rule decided (Calico: log and continue).
+      const logged = p.label(`${direction}_tier${k}_logged`);
+      p.note(`${direction}: a Calico Log rule reached before the tier decides logs the packet`);
+      p.lookup(6, log);
+      p.jeq(6, NO_ENTRY, logged);
+      p.lda(14, 6, log, ACTION_VERDICT);
+      p.jne(14, ACT_LOG, logged);
+      p.lda(1, 6, log, ACTION_RULE_ID);
+      p.call(SVC_LOG);
+      p.bind(logged);
+    }
     p.lookup(6, table);
     p.note(`${direction}: no row means this tier does not apply`);
     p.jeq(6, NO_ENTRY, next);
@@ -227,11 +247,11 @@ export function emitProgram(
   }
   p.mov(12, NO_RULE);
   p.mov(R_REDIRECT, 0);
-  emitDirection(p, t.egress, "egress", 8, 10, options.audit, {
+  emitDirection(p, t.egress, t.egressLog ?? [], "egress", 8, 10, options.audit, {
     bit: REDIRECT_EGRESS,
     meta: META_L7_SET_EGRESS,
   });
-  emitDirection(p, t.ingress, "ingress", 11, 7, options.audit, {
+  emitDirection(p, t.ingress, t.ingressLog ?? [], "ingress", 11, 7, options.audit, {
     bit: REDIRECT_INGRESS,
     meta: META_L7_SET_INGRESS,
   });

@@ -273,6 +273,8 @@ export function lowerToBundle(
       ...tables,
       egress: policyTables.egress.map((t) => t.table),
       ingress: policyTables.ingress.map((t) => t.table),
+      egressLog: policyTables.egress.map((t) => t.logTable),
+      ingressLog: policyTables.ingress.map((t) => t.logTable),
     },
     { audit: options.audit === true, fqdn: model.fqdn.selectors.length > 0 },
   );

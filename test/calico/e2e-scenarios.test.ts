@@ -289,6 +289,86 @@ describe("Calico Log rules", () => {
   });
 });
 
+describe("Calico Log rules record what reaches them", () => {
+  /** For each probe: verdict and whether a Log rule recorded it (Engine.takeLogHits), v4 and v6. */
+  function logged(policies: string, probes: Probe[]): [string | number, boolean][] {
+    const bytes = compileCalico(policies);
+    const out: [string | number, boolean][][] = [false, true].map((v6) => {
+      const engine = Engine.load(bytes);
+      return probes.map(([proto, from, to, port], i) => {
+        const r = engine.process(frame(proto, from, to, port, v6, 31000 + i), { timestampNs: 1e9 + i });
+        return [r.verdictName === "FORWARDED" ? "FORWARDED" : r.dropReason, engine.takeLogHits().length > 0];
+      });
+    });
+    expect(out[1]).toEqual(out[0]);
+    return out[0]!;
+  }
+
+  it("logs a packet its Log rule reaches, not one an earlier rule decided", () => {
+    const policy = gnp(
+      "db",
+      `  selector: app == 'db'
+  ingress:
+    - action: Allow
+      protocol: TCP
+      source: { selector: app == 'web' }
+    - action: Log
+      protocol: TCP
+    - action: Deny
+      protocol: TCP
+      destination: { ports: [6379] }`,
+    );
+    expect(
+      logged(policy, [
+        ["tcp", "web", "db", 6379, "FORWARDED"], // allowed by the first rule: the Log rule is not reached
+        ["tcp", "client", "db", 6379, 181], // logged, then denied
+        ["tcp", "client", "db", 80, 133], // logged, then the tier's default deny
+        ["udp", "client", "db", 53, 133], // the Log rule is TCP only
+      ]),
+    ).toEqual([
+      ["FORWARDED", false],
+      [181, true],
+      [133, true],
+      [133, false],
+    ]);
+  });
+
+  it("a Log rule in a tier that passes still logs; policies after it in the tier decide", () => {
+    const policies =
+      `apiVersion: projectcalico.org/v3
+kind: Tier
+metadata: { name: security }
+spec: { order: 100 }
+---
+` +
+      gnp(
+        "security.audit",
+        `  tier: security
+  order: 1
+  selector: app == 'db'
+  ingress:
+    - action: Log
+    - action: Pass`,
+      ) +
+      gnp(
+        "allow-web",
+        `  selector: app == 'db'
+  ingress:
+    - action: Allow
+      source: { selector: app == 'web' }`,
+      );
+    expect(
+      logged(policies, [
+        ["tcp", "web", "db", 6379, "FORWARDED"],
+        ["tcp", "client", "db", 6379, 133],
+      ]),
+    ).toEqual([
+      ["FORWARDED", true],
+      [133, true],
+    ]);
+  });
+});
+
 describe("trace across Calico tiers", () => {
   it("shows the ordered chain: the pass in tier security, then the allow in tier default", async () => {
     const { trace } = await import("../../compiler/analysis/trace.js");
