@@ -205,12 +205,17 @@ export function assignSyntheticIps(
 ): Pod[] {
   const mode = options.mode ?? "missing";
   const avoid = parseAvoidCidrs(options.avoidCidrs ?? [], diags);
-  const taken = [...(options.takenIps ?? []), ...pods.flatMap((p) => p.ips)];
-  const allocators = ([4, 6] as const).map((f) => new AddressAllocator(f, avoid, takenValues(taken, f)));
+  // The allocators are made when the first pod needs an address: parsing every taken address is the
+  // costly part for a large snapshot whose pods all have addresses (BENCHMARKS.md, compile time).
+  let allocators: AddressAllocator[] | undefined;
   const exhausted = new Set<IpFamily>();
   return pods.map((pod) => {
     if (mode === "missing" && pod.ips.length > 0) {
       return pod;
+    }
+    if (allocators === undefined) {
+      const taken = [...(options.takenIps ?? []), ...pods.flatMap((p) => p.ips)];
+      allocators = ([4, 6] as const).map((f) => new AddressAllocator(f, avoid, takenValues(taken, f)));
     }
     const ips: string[] = [];
     for (const alloc of allocators) {

@@ -16,8 +16,8 @@
 
 import { LBL_HOST } from "../cluster/host-endpoints.js";
 import type { Direction, PolicyEntry } from "../ir/entry.js";
-import { matches } from "../ir/selector.js";
-import type { Selector } from "../ir/selector.js";
+import { SelectorIndex } from "../ir/selector-index.js";
+import type { Labels, Selector } from "../ir/selector.js";
 import type { EndpointView } from "./model.js";
 import { namedPortNames, resolveNamedPort } from "./port-keys.js";
 
@@ -60,6 +60,54 @@ export interface DirectionGroups {
   readonly groupOf: Int32Array;
 }
 
+/**
+ * A key equal for equal label maps in equal insertion order (length-prefixed, so unambiguous). Pods
+ * of one workload get their labels built the same way, so they share a key; a different order only
+ * costs a cache miss.
+ */
+function labelsKey(labels: Labels): string {
+  let key = "";
+  for (const [k, v] of labels) {
+    key += `${k.length}:${k}${v.length}:${v}`;
+  }
+  return key;
+}
+
+/** The entries selecting one label set, and what of them the group signature needs. */
+interface LabelSetSelection {
+  /** IR entry indexes, in IR order. */
+  readonly entries: readonly number[];
+  /** `entries` as signature text. */
+  readonly key: string;
+  /** Ingress: the named ports those entries use (sorted by `name/protocol`), resolved per endpoint. */
+  readonly namedPorts: readonly { key: string; name: string; protocol: number | undefined }[];
+}
+
+/**
+ * The selection of `selected` entries. Ingress groups also split by how each member resolves the named
+ * ports the entries use (the destination of ingress traffic is the endpoint itself).
+ */
+function selection(
+  selected: readonly number[],
+  entries: readonly PolicyEntry[],
+  direction: Direction,
+): LabelSetSelection {
+  const names = new Set<string>();
+  if (direction === "ingress") {
+    for (const i of selected) {
+      const e = entries[i]!;
+      if (e.type === "rule") {
+        namedPortNames([...e.ports, ...e.notPorts]).forEach((n) => names.add(n));
+      }
+    }
+  }
+  const namedPorts = [...names].sort().map((key) => {
+    const [name, proto] = key.split("/") as [string, string];
+    return { key, name, protocol: Number(proto) || undefined };
+  });
+  return { entries: selected, key: selected.join(","), namedPorts };
+}
+
 /** Compute the subject groups of `direction`. */
 export function groupSubjects(
   endpoints: readonly EndpointView[],
@@ -68,32 +116,45 @@ export function groupSubjects(
   options: GroupOptions = {},
 ): DirectionGroups {
   const relevant = entries.map((e, i) => ({ e, i })).filter(({ e }) => e.direction === direction);
+  // Which entries select an endpoint depends on its labels only: evaluate each distinct label set once,
+  // through an index that skips subjects requiring a label the set lacks (selector-index.ts).
+  const index = new SelectorIndex(relevant.map(({ e }) => e.subject));
+  const byLabels = new Map<string, LabelSetSelection>();
+  const selectionOf = (labels: Labels): LabelSetSelection => {
+    const key = labelsKey(labels);
+    let s = byLabels.get(key);
+    if (s === undefined) {
+      s = selection(
+        index.matching(labels).map((k) => relevant[k]!.i),
+        entries,
+        direction,
+      );
+      byLabels.set(key, s);
+    }
+    return s;
+  };
   const groups: SubjectGroup[] = [];
   const bySignature = new Map<string, SubjectGroup>();
   const groupOf = new Int32Array(endpoints.length);
   for (const ep of endpoints) {
     const host = ep.pod.host !== undefined;
-    const selected = relevant
-      .filter(({ e }) => matches(e.subject, ep.labels))
-      .filter(({ e }) => !host || options.hostSubjectsOnly !== true || requiresHost(e.subject))
-      .map(({ i }) => i);
+    let s = selectionOf(ep.labels);
+    if (host && options.hostSubjectsOnly === true) {
+      s = selection(
+        s.entries.filter((i) => requiresHost(entries[i]!.subject)),
+        entries,
+        direction,
+      );
+    }
+    const selected = s.entries;
     if (selected.length === 0) {
       groupOf[ep.index] = NO_GROUP;
       continue;
     }
     const remote = options.remote?.(ep) ?? false;
-    let signature = `${host ? "h" : "p"}${remote ? "r" : "l"}:${selected.join(",")}`;
-    if (direction === "ingress") {
-      const names = new Set(
-        selected.flatMap((i) => {
-          const e = entries[i]!;
-          return e.type === "rule" ? namedPortNames([...e.ports, ...e.notPorts]) : [];
-        }),
-      );
-      for (const n of [...names].sort()) {
-        const [name, proto] = n.split("/") as [string, string];
-        signature += `|${n}=${resolveNamedPort(name, Number(proto) || undefined, ep.pod.ports).join("+")}`;
-      }
+    let signature = `${host ? "h" : "p"}${remote ? "r" : "l"}:${s.key}`;
+    for (const n of s.namedPorts) {
+      signature += `|${n.key}=${resolveNamedPort(n.name, n.protocol, ep.pod.ports).join("+")}`;
     }
     let g = bySignature.get(signature);
     if (g === undefined) {

@@ -6,7 +6,7 @@
 import { identityLabels, podEndpointLabels } from "../cluster/labels.js";
 import type { Cluster, Pod } from "../cluster/model.js";
 import type { Peer, PolicyEntry } from "../ir/entry.js";
-import { matches } from "../ir/selector.js";
+import { LabelSetIndex } from "../ir/selector-index.js";
 import type { Labels, Selector } from "../ir/selector.js";
 import { parseIp, parsePrefix, prefixContains, prefixHas } from "../net/ip.js";
 import type { Prefix } from "../net/ip.js";
@@ -172,11 +172,13 @@ export function buildModel(
     }
   }
   const selectorCache = new Map<Selector, readonly number[]>();
+  // Indexed by exact labels, so a selector is evaluated only on identities carrying its required labels.
+  const identityIndex = new LabelSetIndex(identities.map((i) => labelsById.get(i.id)!));
   const selectorIdentities = (sel: Selector): readonly number[] => {
     let ids = selectorCache.get(sel);
     if (ids === undefined) {
       // CIDR identities take part: they carry reserved:world, which Cilium's world entity selects.
-      ids = identities.filter((i) => matches(sel, labelsById.get(i.id)!)).map((i) => i.id);
+      ids = identityIndex.matching(sel).map((k) => identities[k]!.id);
       selectorCache.set(sel, ids);
     }
     return ids;

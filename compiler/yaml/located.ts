@@ -10,6 +10,7 @@ import { LineCounter, isMap, isScalar, isSeq, parseAllDocuments } from "yaml";
 import type { Node as YamlNode } from "yaml";
 import type { Diagnostics } from "../diagnostics/diagnostic.js";
 import type { SourceFile, Span } from "../diagnostics/source.js";
+import { parseFast } from "./fast-yaml.js";
 
 /** A mapping node. Keys are strings (non-string keys are reported and skipped). */
 export interface LMap {
@@ -92,8 +93,17 @@ function convert(file: SourceFile, node: unknown, fallback: Span, diags: Diagnos
   return { kind: "scalar", span: fallback, value: null };
 }
 
-/** Parse every document of `file`; returns the non-empty documents' root nodes. */
+/**
+ * Parse every document of `file`; returns the non-empty documents' root nodes. Text in the subset
+ * fast-yaml.ts reads (most generated and hand-written manifests) skips the `yaml` package, which is
+ * ~100× slower; the rest, and every file with problems to report, goes through it.
+ */
 export function parseDocuments(file: SourceFile, diags: Diagnostics): LNode[] {
+  return parseFast(file) ?? parseDocumentsWithYaml(file, diags);
+}
+
+/** `parseDocuments` through the `yaml` package alone (the reference the fast path is tested against). */
+export function parseDocumentsWithYaml(file: SourceFile, diags: Diagnostics): LNode[] {
   const lineCounter = new LineCounter();
   const docs = parseAllDocuments(file.text, { lineCounter, prettyErrors: false, uniqueKeys: false });
   const out: LNode[] = [];
