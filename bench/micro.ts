@@ -1,7 +1,8 @@
 /**
  * @fileoverview tinybench micro-benchmarks of the per-packet building blocks (`npx tsx bench/micro.ts`;
- * `--json` for one JSON object): parser, LPM (ipcache), policy lookup (classifier and linear scan on a
- * generated cluster's policy table), classifier (ClassBench), conntrack lookup.
+ * `--json` for one JSON object): parser, LPM (ipcache), policy lookup on a generated cluster's policy
+ * table ("auto", which gives large policy tables an exact-match front; the plain classifier; the linear
+ * scan), classifier (ClassBench), conntrack lookup.
  *
  * Each task processes a fixed array of inputs per call (1 024 frames, or every collected key), so the
  * reported figure is ns per item = tinybench's mean latency / items. The keys are real: contexts are
@@ -20,6 +21,7 @@ import { Conntrack } from "../runtime/conntrack/index.js";
 import { Engine } from "../runtime/engine/engine.js";
 import { parsePacket } from "../runtime/packet/parse.js";
 import { buildTableLookup } from "../runtime/tables/select.js";
+import { TupleHashClassifier } from "../runtime/tables/tuple-hash.js";
 import { generateCluster, shapeForRows } from "./gen-cluster.js";
 import { machineFacts } from "./harness.js";
 import { compileGenerated } from "./l3l4-cluster.js";
@@ -76,13 +78,14 @@ function addTasks(bench: Bench): Record<string, number> {
     }
   });
 
-  const lookupTask = (name: string, table: number, algorithm: "auto" | "linear"): void => {
+  const lookupTask = (name: string, table: number, algorithm: "auto" | "classifier" | "linear"): void => {
     const list = keys[table]!;
     const lookup =
       algorithm === "auto"
         ? engine.program.lookups[table]!
         : buildTableLookup(c.bundle.tables[table]!, { algorithm });
-    const label = `${name} (${lookup.algorithm}, ${c.bundle.tables[table]!.entryCount} rows)`;
+    const kind = lookup instanceof TupleHashClassifier ? "classifier + exact front" : lookup.algorithm;
+    const label = `${name} (${kind}, ${c.bundle.tables[table]!.entryCount} rows)`;
     items[label] = list.length;
     bench.add(label, () => {
       for (let i = 0; i < list.length; i++) {
@@ -92,6 +95,8 @@ function addTasks(bench: Bench): Record<string, number> {
   };
   lookupTask("LPM: ipcache_src", names.indexOf("ipcache_src"), "auto");
   lookupTask("policy lookup: policy_ingress", names.indexOf("policy_ingress"), "auto");
+  // The plain decision tree, without the exact-match front "auto" gives large policy tables (tuple-hash.ts).
+  lookupTask("policy lookup: policy_ingress", names.indexOf("policy_ingress"), "classifier");
   lookupTask("policy lookup: policy_ingress", names.indexOf("policy_ingress"), "linear");
 
   // Classifier on the bundled ClassBench sample (the Song sets are measured by bench/tables-classbench.ts).

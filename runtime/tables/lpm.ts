@@ -28,6 +28,11 @@
  *                    item first; the first item whose every `(ctx & mask) == value` holds is the
  *                    answer, else the default.
  * `root` is the reference to start from; a walk descends one trie level per node it reads.
+ *
+ * IPv4-mapped shortcut (interpreter only; the trie is unchanged, so the WebAssembly port walks the
+ * same array): IPv4 keys of a 128-bit address field are ::ffff:a.b.c.d (RFC 4291 §2.5.5.2), so the
+ * 11 or 12 levels that read words 0..2 read the same slots every time. `setIpv4Shortcut` walks them once;
+ * a lookup whose words 0..2 are 0, 0, 0xffff resumes there (`v4Ref`, `v4Level`): 4 reads, not 15 or 16.
  */
 
 import { MATCH_EXACT, MATCH_LPM, entryStride, keyDataOffset, type TableDef } from "../bytecode/bundle.js";
@@ -222,7 +227,13 @@ class LpmBuilder {
       levelShift[l] = 32 - (start & 31) - this.strides[l]!;
       levelMask[l] = (1 << this.strides[l]!) - 1;
     }
-    return new Lpm(this.trie.toArray(), root, levelCtx, levelShift, levelMask);
+    const trie = this.trie.toArray();
+    const lpm = new Lpm(trie, root, levelCtx, levelShift, levelMask);
+    // Only a key that is exactly one 4-word address (no exact words in front) has the IPv4 shortcut.
+    if (this.keyCtx.length === 4) {
+      lpm.setIpv4Shortcut(this.keyCtx[0]!);
+    }
+    return lpm;
   }
 
   /** Reference for the subtree at `level` holding `prefixes` (all longer than its start bit). */
@@ -312,6 +323,12 @@ export class Lpm implements TableLookup {
   readonly levelShift: Int32Array;
   /** Per level: 2^stride - 1. */
   readonly levelMask: Int32Array;
+  /** First context word of the IPv4-mapped address key, or -1 when there is no shortcut. */
+  v4Field = -1;
+  /** Reference the walk of every IPv4-mapped key reaches after the levels that read words 0..2. */
+  v4Ref = 0;
+  /** Level the walk resumes at from `v4Ref`. */
+  v4Level = 0;
 
   constructor(
     trie: Int32Array,
@@ -327,10 +344,39 @@ export class Lpm implements TableLookup {
     this.levelMask = levelMask;
   }
 
+  /**
+   * Precompute the walk through the levels that read the constant words 0, 0, 0xffff of an IPv4-mapped
+   * key whose address starts at context word `field` (see the file overview).
+   */
+  setIpv4Shortcut(field: number): void {
+    const { trie, levelCtx, levelShift, levelMask } = this;
+    const mapped = [0, 0, 0xffff];
+    let v = this.root;
+    let level = 0;
+    while (v > 0 && (v & 1) === 0 && level < levelCtx.length) {
+      const w = levelCtx[level]! - field;
+      if (w < 0 || w > 2) {
+        break;
+      }
+      v = trie[(v >>> 1) + ((mapped[w]! >>> levelShift[level]!) & levelMask[level]!)]!;
+      level++;
+    }
+    if (level > 0) {
+      this.v4Field = field;
+      this.v4Ref = v;
+      this.v4Level = level;
+    }
+  }
+
   lookup(ctx: Uint32Array): number {
     const { trie, levelCtx, levelShift, levelMask } = this;
     let v = this.root;
     let level = 0;
+    const f = this.v4Field;
+    if (f >= 0 && ctx[f] === 0 && ctx[f + 1] === 0 && ctx[f + 2] === 0xffff) {
+      v = this.v4Ref;
+      level = this.v4Level;
+    }
     while (v > 0) {
       const base = v >>> 1;
       if ((v & 1) === 0) {

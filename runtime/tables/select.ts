@@ -5,8 +5,10 @@
  * all-exact keys get the hash (one probe, the best entry per key resolved at build time); one lpm
  * field (plus exact fields) whose priorities agree with "longest prefix wins" gets the trie; tiny
  * tables get the linear scan, which at a handful of entries is as fast as any tree and costs nothing
- * to build; everything else gets the classifier. Forcing an algorithm that cannot represent the
- * table throws a plain Error. Every structure returns what the linear scan returns (lookup.ts).
+ * to build; everything else gets the classifier, which for large tables made mostly of exact-valued
+ * rows (the policy-map shape) gets an exact-match front in the interpreter (tuple-hash.ts); a forced
+ * "classifier" is always the plain one. Forcing an algorithm that cannot represent the table throws a
+ * plain Error. Every structure returns what the linear scan returns (lookup.ts).
  */
 
 import type { TableDef } from "../bytecode/bundle.js";
@@ -16,6 +18,7 @@ import { buildExactHash, exactHashApplies } from "./exact-hash.js";
 import { buildLinearScan } from "./linear-scan.js";
 import type { TableLookup } from "./lookup.js";
 import { buildLpm, tryBuildLpm } from "./lpm.js";
+import { buildClassifierWithTupleHash } from "./tuple-hash.js";
 
 /** Algorithms `buildTableLookup` accepts. */
 export type TableAlgorithm = "auto" | "linear" | "hash" | "lpm" | "classifier";
@@ -67,5 +70,5 @@ function buildAuto(table: TableDef): TableLookup {
     return buildLinearScan(table);
   }
   const lpm = tryBuildLpm(table);
-  return typeof lpm === "string" ? buildClassifier(table) : lpm;
+  return typeof lpm === "string" ? buildClassifierWithTupleHash(table) : lpm;
 }
