@@ -22,7 +22,7 @@ import { readL7RuleSets } from "../runtime/l7/decode.js";
 import { decodeDnsQuery } from "../runtime/l7/dns/stream.js";
 import { createHttpDecoder } from "../runtime/l7/http/index.js";
 import { createKafkaDecoder } from "../runtime/l7/kafka/stream.js";
-import { evaluateL7 } from "../runtime/l7/match.js";
+import { compileL7Set } from "../runtime/l7/compiled-set.js";
 import type { L7Request } from "../runtime/l7/match.js";
 import type { L7RuleSet } from "../runtime/l7/rule-set.js";
 import type { L7Sink, StreamDecoder } from "../runtime/l7/stream/decoder.js";
@@ -156,11 +156,12 @@ function pushAll(make: () => StreamDecoder, stream: RequestStream, sink: L7Sink)
 /** Sinks: one that allows without evaluating, one that evaluates against `set` and counts allows. */
 function sinks(set: L7RuleSet): { plain: L7Sink; evaluating: L7Sink; allowed: () => number } {
   let allowed = 0;
+  const decide = compileL7Set(set);
   return {
     plain: { request: () => true, carry: () => undefined },
     evaluating: {
       request: (req: L7Request) => {
-        const ok = evaluateL7(set, req).decision !== "denied";
+        const ok = decide(req) !== undefined;
         if (ok) {
           allowed++;
         }
@@ -210,12 +211,13 @@ function streamBench(
 function dnsBench(set: L7RuleSet, stream: RequestStream, options: MeasureOptions): L7BenchResult {
   const n = stream.ends.length;
   const { bytes, ends } = stream;
+  const decide = compileL7Set(set);
   const run = (evaluate: boolean): number => {
     let allowed = 0;
     let from = 0;
     for (let i = 0; i < n; i++) {
       const req = decodeDnsQuery(bytes, from, ends[i]!);
-      if (typeof req !== "number" && (!evaluate || evaluateL7(set, req).decision !== "denied")) {
+      if (typeof req !== "number" && (!evaluate || decide(req) !== undefined)) {
         allowed++;
       }
       from = ends[i]!;

@@ -108,8 +108,8 @@ function regexMatches(source: string | undefined, value: string, notes: string[]
   return c.re.test(value);
 }
 
-/** Whether a header condition holds for `req` (header names compare case-insensitively). */
-function headerMatches(h: L7HttpRule["headers"][number], req: HttpRequest, notes: string[]): boolean {
+/** Whether a header condition holds for `req` (header names compare case-insensitively); reasons it cannot be evaluated go to `notes`. */
+export function headerMatches(h: L7HttpRule["headers"][number], req: HttpRequest, notes: string[]): boolean {
   if (h.mismatch !== undefined) {
     return true;
   }
@@ -176,7 +176,8 @@ function kafkaRuleFor(
   return undefined;
 }
 
-function evalKafka(rules: readonly L7KafkaRule[], req: KafkaRequest): L7KafkaRule | undefined {
+/** The Kafka rule that allows `req` (the first, for the first topic), or undefined. */
+export function evalKafka(rules: readonly L7KafkaRule[], req: KafkaRequest): L7KafkaRule | undefined {
   if (!KAFKA_TOPIC_KEY_SET.has(req.apiKey)) {
     return kafkaRuleFor(rules, req, undefined, true);
   }

@@ -6,7 +6,8 @@
  * For each request-direction packet: find or create the connection (flow-table.ts); TCP payload goes
  * through in-order reassembly (reassembly.ts) into the protocol's stream decoder (stream/decoder.ts,
  * the decoders under http/, kafka/, dns/), UDP DNS payload is one query. The decoder reports requests;
- * each is evaluated against the connection's rule set (match.ts) and recorded (records.ts). The packet's
+ * each is evaluated against the connection's rule set (compiled once: compiled-set.ts, the same decisions
+ * as match.ts) and recorded (records.ts). The packet's
  * verdict, returned to the program as `verdict | reason << 8`:
  *   - DROPPED when a request it completes, or a decided request it continues, is denied (reason 0:
  *     the proxy answers 403 / REFUSED / Kafka error 29 in its place, and Hubble shows an L7 record);
@@ -30,7 +31,8 @@ import {
   VERDICT_FORWARDED,
 } from "../../verdict.js";
 import type { FqdnCache } from "../fqdn/cache.js";
-import { evaluateL7 } from "../match.js";
+import { compileL7Set } from "../compiled-set.js";
+import type { L7Decider } from "../compiled-set.js";
 import type { L7Request } from "../match.js";
 import type { L7RuleSet } from "../rule-set.js";
 import { DECODE_OK, DECODE_TOO_LARGE, DEFAULT_DECODER_LIMITS } from "../stream/decoder.js";
@@ -101,6 +103,8 @@ export class L7Datapath {
     flowsExpired: 0,
   };
   private readonly sets: readonly L7RuleSet[];
+  /** Each set compiled once (compiled-set.ts): the same decisions as match.ts's evaluateL7. */
+  private readonly deciders: readonly L7Decider[];
   private readonly flows: FlowTable;
   private readonly budget: ReassemblyBudget;
   private readonly limits: DecoderLimits;
@@ -118,6 +122,7 @@ export class L7Datapath {
 
   constructor(sets: readonly L7RuleSet[], fqdn: FqdnCache | undefined, options: L7DatapathOptions = {}) {
     this.sets = sets;
+    this.deciders = sets.map(compileL7Set);
     this.fqdn = fqdn;
     this.onRecord = options.onRecord;
     this.limits = options.limits ?? DEFAULT_DECODER_LIMITS;
@@ -336,8 +341,8 @@ export class L7Datapath {
   /** Evaluate a request of the current packet's connection; record it; remember DNS queries allowed. */
   private decide(req: L7Request): boolean {
     const f = this.pktFlow!;
-    const d = evaluateL7(f.set, req);
-    const allowed = d.decision !== "denied";
+    const rule = this.deciders[f.setIndex]!(req);
+    const allowed = rule !== undefined; // null: a generic set, not evaluated
     this.c.requests++;
     if (allowed) {
       this.c.allowed++;
@@ -358,7 +363,7 @@ export class L7Datapath {
     if (this.onRecord !== undefined) {
       const ctx = this.pktCtx.slice();
       const verdict = allowed ? VERDICT_FORWARDED : VERDICT_DROPPED;
-      this.onRecord(requestRecord(req, verdict, ctx, this.pktNs, f.setIndex, d.rule));
+      this.onRecord(requestRecord(req, verdict, ctx, this.pktNs, f.setIndex, rule ?? undefined));
       if (!allowed) {
         for (const r of deniedRecords(req, ctx, this.pktNs, f.setIndex)) {
           this.onRecord(r);
