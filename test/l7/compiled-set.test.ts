@@ -10,22 +10,12 @@ import { describe, expect, it } from "vitest";
 import { compileL7Set } from "../../runtime/l7/compiled-set.js";
 import { readL7RuleSets } from "../../runtime/l7/decode.js";
 import { evaluateL7 } from "../../runtime/l7/match.js";
-import { clusterYaml, compileFiles } from "../cilium/helpers.js";
+import { compileFiles } from "../cilium/helpers.js";
+import { SERVER_CLIENT_CLUSTER, serverIngressPolicy } from "../helpers/l7-policy.js";
 
-const CLUSTER = clusterYaml([
-  { name: "server", labels: { app: "server" }, ips: ["10.244.0.10", "fd00:10:244::10"] },
-  { name: "client", labels: { role: "client" }, ips: ["10.244.0.12", "fd00:10:244::12"] },
-]);
+const CLUSTER = SERVER_CLIENT_CLUSTER;
 
-const POLICY = `apiVersion: cilium.io/v2
-kind: CiliumNetworkPolicy
-metadata: {name: l7, namespace: default}
-spec:
-  endpointSelector: {matchLabels: {app: server}}
-  ingress:
-  - fromEndpoints: [{matchLabels: {role: client}}]
-    toPorts:
-    - ports: [{port: "80", protocol: TCP}]
+const POLICY = `${serverIngressPolicy(`    - ports: [{port: "80", protocol: TCP}]
       rules:
         http:
         - {method: "GET|HEAD", path: "/public/.*"}
@@ -39,7 +29,7 @@ spec:
         - {apiKey: fetch, topic: audit, clientID: auditor}
         - {apiKey: metadata}
         - {role: consume, topic: payments, apiVersion: "4"}
----
+`)}---
 apiVersion: cilium.io/v2
 kind: CiliumNetworkPolicy
 metadata: {name: dns, namespace: default}

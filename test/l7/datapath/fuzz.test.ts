@@ -17,26 +17,16 @@ import {
   VERDICT_FORWARDED,
   VERDICT_REDIRECTED,
 } from "../../../runtime/verdict.js";
-import { clusterYaml, compileFiles } from "../../cilium/helpers.js";
+import { compileFiles } from "../../cilium/helpers.js";
+import { SERVER_CLIENT_CLUSTER, serverIngressPolicy } from "../../helpers/l7-policy.js";
 
-const CLUSTER = clusterYaml([
-  { name: "server", labels: { app: "server" }, ips: ["10.244.0.10", "fd00:10:244::10"] },
-  { name: "client", labels: { role: "client" }, ips: ["10.244.0.12", "fd00:10:244::12"] },
-]);
+const CLUSTER = SERVER_CLIENT_CLUSTER;
 
-const POLICY = `apiVersion: cilium.io/v2
-kind: CiliumNetworkPolicy
-metadata: {name: l7, namespace: default}
-spec:
-  endpointSelector: {matchLabels: {app: server}}
-  ingress:
-  - fromEndpoints: [{matchLabels: {role: client}}]
-    toPorts:
-    - ports: [{port: "80", protocol: TCP}]
+const POLICY = `${serverIngressPolicy(`    - ports: [{port: "80", protocol: TCP}]
       rules: {http: [{method: GET, path: "/public/.*"}]}
     - ports: [{port: "9092", protocol: TCP}]
       rules: {kafka: [{role: produce, topic: orders}]}
----
+`)}---
 apiVersion: cilium.io/v2
 kind: CiliumNetworkPolicy
 metadata: {name: dns, namespace: default}
