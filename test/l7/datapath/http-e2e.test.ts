@@ -7,7 +7,11 @@
  * request's decision). Every case runs over IPv4 and IPv6.
  */
 
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { compile } from "../../../compiler/compile.js";
 import { Engine } from "../../../runtime/engine/engine.js";
 import type { EngineOptions } from "../../../runtime/engine/engine.js";
 import type { L7Record } from "../../../runtime/l7/datapath/records.js";
@@ -35,6 +39,14 @@ spec:
 `;
 
 const bundle = compileFiles({ "cluster.yaml": CLUSTER, "policy.yaml": POLICY }).bytes!;
+
+/** The same policy compiled in audit mode. */
+function auditBundle(): Uint8Array {
+  const dir = mkdtempSync(join(tmpdir(), "sluice-l7-audit-"));
+  writeFileSync(join(dir, "cluster.yaml"), CLUSTER);
+  writeFileSync(join(dir, "policy.yaml"), POLICY);
+  return compile([dir], { cni: "cilium", audit: true }).bytes!;
+}
 
 const FAMILIES = [
   { name: "IPv4", client: "10.244.0.12", server: "10.244.0.10" },
@@ -139,6 +151,16 @@ describe.each(FAMILIES)("HTTP/1.1 through the L7 datapath ($name)", ({ client, s
       expect(verdictOf(c.send("y".repeat(10), c.clientSeq + 70))).toBe("DROPPED SLUICE_L7_LIMIT");
       expect(verdictOf(c.send("GET /public/x HTTP/1.1\r\n\r\n"))).toBe("DROPPED SLUICE_L7_LIMIT");
       expect(e.counters().l7).toMatchObject({ limited: 1 });
+    });
+
+    it("audit mode audits L3/L4 only: the L7 rules still deny (Cilium's policy audit mode)", async () => {
+      const e = await Engine.loadAsync(auditBundle(), { backend });
+      const c = new Conversation(e, client, 40007, server, 80);
+      c.handshake();
+      expect(verdictOf(c.send("GET /public/a HTTP/1.1\r\nHost: svc\r\n\r\n"))).toBe("FORWARDED");
+      expect(verdictOf(c.send("GET /private HTTP/1.1\r\nHost: svc\r\n\r\n"))).toBe("DROPPED");
+      const stranger = server.includes(":") ? "fd00:10:244::99" : "10.244.0.99";
+      expect(new Conversation(e, stranger, 40008, server, 80).handshake()[0]).toBe("AUDIT");
     });
 
     it("does not inspect a port without L7 rules, and drops peers the L3 policy does not allow", async () => {
