@@ -37,7 +37,7 @@ import type { L7Request } from "../match.js";
 import type { L7RuleSet } from "../rule-set.js";
 import { DECODE_OK, DECODE_TOO_LARGE, DEFAULT_DECODER_LIMITS } from "../stream/decoder.js";
 import type { DecoderLimits, L7Sink } from "../stream/decoder.js";
-import { FlowTable, L7Flow, flowKey } from "./flow-table.js";
+import { FlowTable, L7Flow } from "./flow-table.js";
 import { bindingFor, dnsDatagramQuery, dnsDatagramResponse } from "./protocols.js";
 import type { DnsAnswer } from "./protocols.js";
 import { ReassemblyBudget, SEG_BUFFERED, SEG_DELIVERED, SEG_LIMIT, TcpReassembler } from "./reassembly.js";
@@ -184,13 +184,12 @@ export class L7Datapath {
       return 0; // generic proxylib parsers are not modelled: the connection stays REDIRECTED
     }
     const proto = ctx[F_PROTO]!;
-    const key = flowKey(ctx, false);
-    let f = this.flows.get(key, nowNs);
+    let f = this.flows.get(ctx, false, nowNs);
     if (f === undefined || f.setIndex !== setIndex) {
       if (f !== undefined) {
         this.flows.remove(f); // the policy now redirects this tuple elsewhere: start over
       }
-      f = this.createFlow(key, setIndex, set, proto, nowNs);
+      f = this.createFlow(ctx, setIndex, set, proto, nowNs);
     }
     this.pktFlow = f;
     this.pktCtx = ctx;
@@ -233,7 +232,7 @@ export class L7Datapath {
 
   /** A reply packet of a redirected connection (conntrack REPLY): DNS answers, FIN and RST. */
   observeReply(ctx: Uint32Array, frame: Uint8Array, base: number, nowNs: number): void {
-    const f = this.flows.get(flowKey(ctx, true), nowNs);
+    const f = this.flows.get(ctx, true, nowNs);
     if (f === undefined) {
       return;
     }
@@ -277,8 +276,14 @@ export class L7Datapath {
     this.flows.clear();
   }
 
-  private createFlow(key: string, setIndex: number, set: L7RuleSet, proto: number, nowNs: number): L7Flow {
-    const f = new L7Flow(key, setIndex, set, proto);
+  private createFlow(
+    ctx: Uint32Array,
+    setIndex: number,
+    set: L7RuleSet,
+    proto: number,
+    nowNs: number,
+  ): L7Flow {
+    const f = new L7Flow(ctx, setIndex, set);
     if (proto === 6) {
       const binding = bindingFor(set.kind);
       f.request = new TcpReassembler(this.budget);

@@ -2,24 +2,17 @@
  * @fileoverview The L7 datapath's connections: per redirected connection, the rule set it was
  * redirected to, per-direction reassembly, the decoders, and what the verdict of its packets was.
  *
- * Connections are keyed by their 5-tuple as the request direction sees it (source = client). The table
- * is bounded: when it is full, the connection idle longest is evicted (Map insertion order is refreshed
- * when a connection is seen again after TOUCH_EVERY_NS, so the first entry is the least recently used
- * to within that time); a connection also goes when both
- * sides sent FIN, on RST, or when idle longer than the idle timeout (checked when it is next seen, and
- * for a few entries at the head per new connection).
+ * Connections are keyed by their 5-tuple as the request direction sees it (source = client): a 32-bit
+ * hash of the tuple words picks a chain in a Map, and the chain is searched by comparing the stored
+ * tuple (no key string is built per packet). The table is bounded: when it is full, the connection idle
+ * longest is evicted. LRU order lives in a second Map keyed by the connection object (an identity hash),
+ * refreshed when a connection is seen again after TOUCH_EVERY_NS, so its first entry is the least
+ * recently used to within that time. A connection also goes when both sides sent FIN, on RST, or when
+ * idle longer than the idle timeout (checked when it is next seen, and for a few entries at the head per
+ * new connection).
  */
 
-import {
-  F_DST_IP4,
-  F_DST_IP6,
-  F_DST_PORT,
-  F_IP_VERSION,
-  F_PROTO,
-  F_SRC_IP4,
-  F_SRC_IP6,
-  F_SRC_PORT,
-} from "../../context.js";
+import { F_DST_IP6, F_DST_PORT, F_PROTO, F_SRC_IP6, F_SRC_PORT } from "../../context.js";
 import type { L7RuleSet } from "../rule-set.js";
 import type { StreamDecoder } from "../stream/decoder.js";
 import type { TcpReassembler } from "./reassembly.js";
@@ -27,15 +20,55 @@ import type { TcpReassembler } from "./reassembly.js";
 /** How stale a connection's place in the LRU order may get before a packet refreshes it, ns. */
 const TOUCH_EVERY_NS = 1e9;
 
+/** Tuple words: protocol, client port, server port, client address (4), server address (4). */
+const TUPLE_WORDS = 11;
+
 /** A reader of the reply direction (DNS over TCP answers). */
 export interface ReplyReader {
   push(bytes: Uint8Array, start: number, end: number): number;
 }
 
+/** The tuple of the packet's connection into `out`; `reverse` for a reply (swap the ends). */
+function readTuple(ctx: Uint32Array, reverse: boolean, out: Uint32Array): void {
+  const a = reverse ? F_DST_IP6 : F_SRC_IP6;
+  const b = reverse ? F_SRC_IP6 : F_DST_IP6;
+  out[0] = ctx[F_PROTO]!;
+  out[1] = ctx[reverse ? F_DST_PORT : F_SRC_PORT]!;
+  out[2] = ctx[reverse ? F_SRC_PORT : F_DST_PORT]!;
+  out[3] = ctx[a]!;
+  out[4] = ctx[a + 1]!;
+  out[5] = ctx[a + 2]!;
+  out[6] = ctx[a + 3]!;
+  out[7] = ctx[b]!;
+  out[8] = ctx[b + 1]!;
+  out[9] = ctx[b + 2]!;
+  out[10] = ctx[b + 3]!;
+}
+
+/** A 32-bit hash of tuple words (multiply-xorshift per word). */
+function hashTuple(t: Uint32Array): number {
+  let h = 0x9e3779b9;
+  for (let i = 0; i < TUPLE_WORDS; i++) {
+    h = Math.imul(h ^ t[i]!, 0x85ebca6b);
+    h ^= h >>> 13;
+  }
+  return h >>> 0;
+}
+
+/** The hash of the connection of request-direction packet `ctx` (tests use it to find collisions). */
+export function flowHash(ctx: Uint32Array): number {
+  const t = new Uint32Array(TUPLE_WORDS);
+  readTuple(ctx, false, t);
+  return hashTuple(t);
+}
+
 /** One redirected connection. */
 export class L7Flow {
-  /** Table key. */
-  readonly key: string;
+  /** The connection's tuple (TUPLE_WORDS words) and its hash. */
+  readonly tuple = new Uint32Array(TUPLE_WORDS);
+  readonly hash: number;
+  /** Next connection with the same hash. */
+  next: L7Flow | undefined = undefined;
   /** Rule set index and the set. */
   readonly setIndex: number;
   readonly set: L7RuleSet;
@@ -63,32 +96,23 @@ export class L7Flow {
   /** Copy of the context of the last request packet (oriented client → server), for reply records. */
   readonly requestCtx = new Uint32Array(64);
 
-  constructor(key: string, setIndex: number, set: L7RuleSet, protocol: number) {
-    this.key = key;
+  /** The connection of request-direction packet `ctx`. */
+  constructor(ctx: Uint32Array, setIndex: number, set: L7RuleSet) {
+    readTuple(ctx, false, this.tuple);
+    this.hash = hashTuple(this.tuple);
     this.setIndex = setIndex;
     this.set = set;
-    this.protocol = protocol;
+    this.protocol = ctx[F_PROTO]!;
   }
-}
-
-/** The key of the packet's connection; `reverse` for a reply (swap the ends). */
-export function flowKey(ctx: Uint32Array, reverse: boolean): string {
-  const proto = ctx[F_PROTO]!;
-  const sp = ctx[reverse ? F_DST_PORT : F_SRC_PORT]!;
-  const dp = ctx[reverse ? F_SRC_PORT : F_DST_PORT]!;
-  if (ctx[F_IP_VERSION] === 4) {
-    const s = ctx[reverse ? F_DST_IP4 : F_SRC_IP4]!;
-    const d = ctx[reverse ? F_SRC_IP4 : F_DST_IP4]!;
-    return `${proto}|${s}|${sp}|${d}|${dp}`;
-  }
-  const a = reverse ? F_DST_IP6 : F_SRC_IP6;
-  const b = reverse ? F_SRC_IP6 : F_DST_IP6;
-  return `${proto}|${ctx[a]},${ctx[a + 1]},${ctx[a + 2]},${ctx[a + 3]}|${sp}|${ctx[b]},${ctx[b + 1]},${ctx[b + 2]},${ctx[b + 3]}|${dp}`;
 }
 
 /** The bounded connection table. */
 export class FlowTable {
-  private readonly flows = new Map<string, L7Flow>();
+  /** Hash → chain of connections. */
+  private readonly chains = new Map<number, L7Flow>();
+  /** Every connection, least recently used first. */
+  private readonly lru = new Map<L7Flow, true>();
+  private readonly probe = new Uint32Array(TUPLE_WORDS);
   private readonly capacity: number;
   private readonly idleNs: number;
   /** Called for a connection leaving the table (to release its buffers). */
@@ -106,27 +130,33 @@ export class FlowTable {
 
   /** Number of connections. */
   get size(): number {
-    return this.flows.size;
+    return this.lru.size;
   }
 
-  /** The connection with `key`, touched (moved to the back), or undefined (also when idle too long). */
-  get(key: string, nowNs: number): L7Flow | undefined {
-    const f = this.flows.get(key);
+  /**
+   * The connection of the packet in `ctx` (`reverse`: the packet is a reply), touched; undefined when
+   * there is none or it was idle too long (it is removed then).
+   */
+  get(ctx: Uint32Array, reverse: boolean, nowNs: number): L7Flow | undefined {
+    const t = this.probe;
+    readTuple(ctx, reverse, t);
+    let f = this.chains.get(hashTuple(t));
+    while (f !== undefined && !sameTuple(f.tuple, t)) {
+      f = f.next;
+    }
     if (f === undefined) {
       return undefined;
     }
     if (nowNs - f.lastNs > this.idleNs) {
-      this.flows.delete(key);
       this.expired++;
-      this.onRemove(f);
+      this.remove(f);
       return undefined;
     }
     f.lastNs = nowNs;
     if (nowNs - f.touchedNs > TOUCH_EVERY_NS) {
-      // Move to the back (most recently used); at most once per TOUCH_EVERY_NS, as a Map delete + set
-      // costs more than the rest of the lookup.
-      this.flows.delete(key);
-      this.flows.set(key, f);
+      // Move to the back (most recently used); at most once per TOUCH_EVERY_NS per connection.
+      this.lru.delete(f);
+      this.lru.set(f, true);
       f.touchedNs = nowNs;
     }
     return f;
@@ -137,34 +167,62 @@ export class FlowTable {
     flow.lastNs = nowNs;
     flow.touchedNs = nowNs;
     let sweep = 4;
-    for (const f of this.flows.values()) {
-      if (sweep-- === 0 || (this.flows.size < this.capacity && nowNs - f.lastNs <= this.idleNs)) {
+    for (const f of this.lru.keys()) {
+      if (sweep-- === 0 || (this.lru.size < this.capacity && nowNs - f.lastNs <= this.idleNs)) {
         break;
       }
-      this.flows.delete(f.key);
       if (nowNs - f.lastNs > this.idleNs) {
         this.expired++;
       } else {
         this.evicted++;
       }
-      this.onRemove(f);
+      this.remove(f);
     }
-    this.flows.set(flow.key, flow);
+    flow.next = this.chains.get(flow.hash);
+    this.chains.set(flow.hash, flow);
+    this.lru.set(flow, true);
   }
 
-  /** Remove `flow`. */
+  /** Remove `flow` (no effect when it is not in the table). */
   remove(flow: L7Flow): void {
-    if (this.flows.get(flow.key) === flow) {
-      this.flows.delete(flow.key);
-      this.onRemove(flow);
+    if (!this.lru.delete(flow)) {
+      return;
     }
+    const head = this.chains.get(flow.hash);
+    if (head === flow) {
+      if (flow.next === undefined) {
+        this.chains.delete(flow.hash);
+      } else {
+        this.chains.set(flow.hash, flow.next);
+      }
+    } else {
+      let p = head;
+      while (p !== undefined && p.next !== flow) {
+        p = p.next;
+      }
+      if (p !== undefined) {
+        p.next = flow.next;
+      }
+    }
+    flow.next = undefined;
+    this.onRemove(flow);
   }
 
   /** Remove every connection. */
   clear(): void {
-    for (const f of this.flows.values()) {
+    for (const f of this.lru.keys()) {
       this.onRemove(f);
     }
-    this.flows.clear();
+    this.lru.clear();
+    this.chains.clear();
   }
+}
+
+function sameTuple(a: Uint32Array, b: Uint32Array): boolean {
+  for (let i = 0; i < TUPLE_WORDS; i++) {
+    if (a[i] !== b[i]) {
+      return false;
+    }
+  }
+  return true;
 }
