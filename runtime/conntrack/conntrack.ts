@@ -24,6 +24,11 @@
  * count is the power of two >= 2 * capacity: 168 B per entry at a power-of-two capacity, 10.5 MiB for
  * the default 65 536. Nothing is allocated after the constructor. If timestamps go backwards, expiry
  * on lookup stays exact; only the sweep order and the choice of eviction victim become approximate.
+ *
+ * Storage: everything a lookup reads or writes (records, counters, timeouts, the last matched verdict)
+ * is in one region laid out by region.ts: an ArrayBuffer of its own, or part of a WebAssembly memory
+ * passed to the constructor, where the generated lookup fast path (runtime/wasm/codegen-conntrack.ts)
+ * handles the packets that need no list work and leaves the rest to lookup() here.
  */
 
 import {
@@ -53,6 +58,8 @@ import {
   tcpReopens,
   tcpStateName,
 } from "./tcp.js";
+import { RG_CLASSES, RG_LAST_VERDICT, RG_STATS, RG_STATS_COUNT, RG_TIMEOUTS, regionBytes } from "./region.js";
+import type { ConntrackMemory } from "./region.js";
 import { DEFAULT_CAPACITY, DEFAULT_TIMEOUTS, MAX_CAPACITY, SWEEP_PER_CALL } from "./types.js";
 import type { ConntrackCounters, ConntrackEntry, ConntrackOptions, ConntrackTimeouts } from "./types.js";
 
@@ -69,15 +76,15 @@ import {
   tupleFromIcmpError,
 } from "./tuple.js";
 
-// Counter slots in `stats`.
+// Counter slots in `stats` (region.ts RG_STATS).
 const S_CREATED = 0;
 const S_EXPIRED = 1;
 const S_EVICTED = 2;
 const S_REPLACED = 3;
 const S_FAILED = 4;
 const S_UNTRACKED = 5;
-const S_LOOKUP = 6; // + CT_* state (0..4)
-const S_COUNT = 11;
+/** Counter slot of CT_* state 0 (the wasm fast path counts its lookups there too). */
+export const S_LOOKUP = 6; // + CT_* state (0..4)
 
 const NS_PER_S = 1e9;
 /** Largest slack between a record's expiry and its place in the expiry list. */
@@ -92,13 +99,20 @@ export class Conntrack {
   private readonly evictLive: boolean;
   private readonly table: FlowTable;
   /** Timeout per class in ns. */
-  private readonly timeoutNs = new Float64Array(CLASS_COUNT);
+  private readonly timeoutNs: Float64Array;
   private readonly key = new Uint32Array(KEY_WORDS);
-  private readonly stats = new Float64Array(S_COUNT);
-  private lastVerdict = 0;
+  private readonly stats: Float64Array;
+  /** [0]: the verdict the last lookup's match remembered. */
+  private readonly lastVerdict: Uint32Array;
+  /** The whole region (region.ts). */
+  private readonly bytes: Uint8Array;
 
-  /** A table for `capacity` entries with the given timeouts; throws RangeError on invalid options. */
-  constructor(options: ConntrackOptions = {}) {
+  /**
+   * A table for `capacity` entries with the given timeouts; throws RangeError on invalid options. With
+   * `memory` (a zeroed region.ts region for the same capacity) the table lives there, else in a buffer
+   * of its own.
+   */
+  constructor(options: ConntrackOptions = {}, memory?: ConntrackMemory) {
     const capacity = options.capacity ?? DEFAULT_CAPACITY;
     if (!Number.isInteger(capacity) || capacity < 1 || capacity > MAX_CAPACITY) {
       throw new RangeError(`conntrack capacity must be an integer in 1..${MAX_CAPACITY}, got ${capacity}`);
@@ -114,14 +128,26 @@ export class Conntrack {
     this.capacity = capacity;
     this.timeouts = timeouts;
     this.evictLive = options.evictLive ?? true;
+    if (memory !== undefined && memory.capacity !== capacity) {
+      throw new RangeError(`conntrack memory is for capacity ${memory.capacity}, not ${capacity}`);
+    }
+    const region = memory ?? { buffer: new ArrayBuffer(regionBytes(capacity)), byteOffset: 0, capacity };
+    const { buffer, byteOffset } = region;
+    this.timeoutNs = new Float64Array(buffer, byteOffset + RG_TIMEOUTS, RG_CLASSES);
+    this.stats = new Float64Array(buffer, byteOffset + RG_STATS, RG_STATS_COUNT);
+    this.lastVerdict = new Uint32Array(buffer, byteOffset + RG_LAST_VERDICT, 1);
+    this.bytes = new Uint8Array(buffer, byteOffset, regionBytes(capacity));
     this.timeoutNs[CLASS_SYN] = timeouts.tcpSyn * NS_PER_S;
     this.timeoutNs[CLASS_TCP] = timeouts.tcp * NS_PER_S;
     this.timeoutNs[CLASS_CLOSE] = timeouts.tcpFin * NS_PER_S;
     this.timeoutNs[CLASS_ANY] = timeouts.any * NS_PER_S;
     this.table = new FlowTable(
       capacity,
-      Array.from(this.timeoutNs, (t) => Math.min(MAX_SLACK_NS, t / 8)),
+      Array.from(this.timeoutNs.subarray(0, CLASS_COUNT), (t) => Math.min(MAX_SLACK_NS, t / 8)),
+      region,
     );
+    this.stats.fill(0);
+    this.lastVerdict[0] = 0;
   }
 
   /** Entries in use (including expired ones not yet swept). */
@@ -134,16 +160,24 @@ export class Conntrack {
     return this.table.memoryBytes;
   }
 
+  /**
+   * The storage region's bytes (region.ts), live: for tests that compare two tables bit for bit (the
+   * same operations leave the same bytes, list order and stale slots included) and for dumps. Read only.
+   */
+  get storage(): Uint8Array {
+    return this.bytes;
+  }
+
   /** The verdict create() had remembered for the connection the last lookup() matched; 0 when none. */
   get matchedVerdict(): number {
-    return this.lastVerdict;
+    return this.lastVerdict[0]!;
   }
 
   /** Remove every entry and reset the counters. */
   clear(): void {
     this.table.clear();
     this.stats.fill(0);
-    this.lastVerdict = 0;
+    this.lastVerdict[0] = 0;
   }
 
   /**
@@ -231,7 +265,7 @@ export class Conntrack {
     ctx[F_FLAGS] = reply ? f | PKT_REPLY : f & ~PKT_REPLY;
     ctx[F_CT_STATE] = result;
     this.stats[S_LOOKUP + result]!++;
-    this.lastVerdict = verdict;
+    this.lastVerdict[0] = verdict;
     return result;
   }
 

@@ -21,7 +21,13 @@
  * filed-expiry order and each record's expiry is at most slack past its filed value: a list head
  * expires within slack of the soonest record of its class, and a busy flow is re-filed once per slack
  * instead of on every packet.
+ *
+ * All of it (records, side arrays, list heads and tails, the dueAt and floor bounds, the slacks) lives in a region laid out
+ * by region.ts, which may be part of a WebAssembly memory whose code updates records in place.
  */
+
+import { HEADER_BYTES, RG_DUE_AT, RG_HEAD, RG_SLACK, RG_TAIL, regionParts, tableSlots } from "./region.js";
+import type { ConntrackMemory } from "./region.js";
 
 /** Words per slot (64 bytes). */
 export const REC_WORDS = 16;
@@ -30,23 +36,23 @@ export const R_PORTS = 8;
 /** Slot word holding protocol, state, class and OCCUPIED. */
 export const R_META = 9;
 /** Float64 index of the expiry within a slot (words 10..11). */
-const F_EXPIRY = 5;
+export const F_EXPIRY = 5;
 /** Float64 index of the filed expiry (words 12..13). */
-const F_FILED = 6;
+export const F_FILED = 6;
 /** Slot word counting packets in the original direction (R_PACKETS + 1: reply direction); wraps at 2^32. */
 export const R_PACKETS = 14;
 
 /** Meta bit of an occupied slot (an empty slot's meta is 0). */
-const OCCUPIED = 1 << 16;
+export const OCCUPIED = 1 << 16;
 /** State bits stored per record. */
-const STATE_MASK = 0x3f;
+export const STATE_MASK = 0x3f;
 /** Meta bits below the verdict. */
-const VERDICT_SHIFT = 17;
+export const VERDICT_SHIFT = 17;
 /** Largest verdict a record remembers (15 bits; Hubble verdicts are 0..7). */
 export const VERDICT_LIMIT = 0x7fff;
 
 /** Meta bits update() keeps: protocol and verdict. */
-const KEEP_BITS = 0xff | (VERDICT_LIMIT << VERDICT_SHIFT);
+export const KEEP_BITS = 0xff | (VERDICT_LIMIT << VERDICT_SHIFT);
 
 /** Link value meaning "no slot". */
 export const NO_SLOT = -1;
@@ -73,31 +79,36 @@ export class FlowTable {
   private readonly slackNs: Float64Array;
   /** Records in use. */
   used = 0;
-  /** No list head expires before this time (a lower bound; -Infinity forces a check). */
-  private dueAt = Number.NEGATIVE_INFINITY;
-  /** No record expires before this time (a lower bound, exact after sweepAll). */
-  private floor = Number.POSITIVE_INFINITY;
+  /**
+   * [0] dueAt: no list head expires before this time (a lower bound; -Infinity forces a check);
+   * [1] floor: no record expires before this time (a lower bound, exact after sweepAll). In the region
+   * (region.ts) because the wasm lookup fast path reads dueAt and lowers both.
+   */
+  private readonly bounds: Float64Array;
 
-  /** A table for `capacity` records, one expiry list per entry of `slackNs` (the classes). */
-  constructor(capacity: number, slackNs: readonly number[]) {
+  /**
+   * A table for `capacity` records, one expiry list per entry of `slackNs` (the classes), stored in the
+   * region `memory` (sized by region.ts regionBytes for `capacity`).
+   */
+  constructor(capacity: number, slackNs: readonly number[], memory: ConntrackMemory) {
     if (slackNs.length > 4) {
       throw new RangeError("a record stores its class in 2 bits: at most 4 classes");
     }
-    let slots = 2;
-    while (slots < 2 * capacity) {
-      slots *= 2;
-    }
+    const slots = tableSlots(capacity);
     this.capacity = capacity;
     this.mask = slots - 1;
-    const buf = new ArrayBuffer(slots * REC_WORDS * 4);
-    this.rec = new Uint32Array(buf);
-    this.recF = new Float64Array(buf);
-    this.hash = new Int32Array(slots);
-    this.created = new Float64Array(slots);
-    this.links = new Int32Array(2 * slots);
-    this.head = new Int32Array(slackNs.length);
-    this.tail = new Int32Array(slackNs.length);
-    this.slackNs = Float64Array.from(slackNs);
+    const { buffer, byteOffset: at } = memory;
+    const parts = regionParts(slots);
+    this.rec = new Uint32Array(buffer, at + HEADER_BYTES, slots * REC_WORDS);
+    this.recF = new Float64Array(buffer, at + HEADER_BYTES, (slots * REC_WORDS) / 2);
+    this.hash = new Int32Array(buffer, at + parts.hash, slots);
+    this.created = new Float64Array(buffer, at + parts.created, slots);
+    this.links = new Int32Array(buffer, at + parts.links, 2 * slots);
+    this.head = new Int32Array(buffer, at + RG_HEAD, slackNs.length);
+    this.tail = new Int32Array(buffer, at + RG_TAIL, slackNs.length);
+    this.slackNs = new Float64Array(buffer, at + RG_SLACK, slackNs.length);
+    this.slackNs.set(slackNs);
+    this.bounds = new Float64Array(buffer, at + RG_DUE_AT, 2);
     this.clear();
   }
 
@@ -112,8 +123,8 @@ export class FlowTable {
     this.head.fill(NO_SLOT);
     this.tail.fill(NO_SLOT);
     this.used = 0;
-    this.dueAt = Number.NEGATIVE_INFINITY;
-    this.floor = Number.POSITIVE_INFINITY;
+    this.bounds[0] = Number.NEGATIVE_INFINITY;
+    this.bounds[1] = Number.POSITIVE_INFINITY;
   }
 
   /** Expiry of slot `s`. */
@@ -232,8 +243,8 @@ export class FlowTable {
     this.created[s] = now;
     this.append(s, cls, expiry);
     this.used++;
-    if (expiry < this.floor) {
-      this.floor = expiry;
+    if (expiry < this.bounds[1]!) {
+      this.bounds[1] = expiry;
     }
     return s;
   }
@@ -250,8 +261,8 @@ export class FlowTable {
     rec[b + R_META] = (meta & KEEP_BITS) | ((state & STATE_MASK) << 8) | (cls << 14) | OCCUPIED;
     rec[b + R_PACKETS + (reply ? 1 : 0)]!++;
     this.recF[s * (REC_WORDS / 2) + F_EXPIRY] = expiry;
-    if (expiry < this.floor) {
-      this.floor = expiry;
+    if (expiry < this.bounds[1]!) {
+      this.bounds[1] = expiry;
     }
     if (old !== cls) {
       this.unlink(s, old);
@@ -263,8 +274,8 @@ export class FlowTable {
       } else {
         this.recF[s * (REC_WORDS / 2) + F_FILED] = expiry;
       }
-    } else if (expiry < this.dueAt) {
-      this.dueAt = expiry; // packet time went backwards
+    } else if (expiry < this.bounds[0]!) {
+      this.bounds[0] = expiry; // packet time went backwards
     }
   }
 
@@ -275,7 +286,7 @@ export class FlowTable {
 
   /** Whether some list head may have expired by `now`: a cheap pre-check for sweep(). */
   due(now: number): boolean {
-    return now > this.dueAt;
+    return now > this.bounds[0]!;
   }
 
   /** The list head that expires soonest (ties to the lower class), or NO_SLOT when empty. */
@@ -289,7 +300,7 @@ export class FlowTable {
         bestExpiry = this.expiry(h);
       }
     }
-    this.dueAt = bestExpiry;
+    this.bounds[0] = bestExpiry;
     return best;
   }
 
@@ -312,7 +323,7 @@ export class FlowTable {
 
   /** Whether some record may have expired by `now` (sweepAll would find something). */
   mayHaveExpired(now: number): boolean {
-    return now > this.floor;
+    return now > this.bounds[1]!;
   }
 
   /** Remove every record that expired before `now` by scanning all slots; O(slots). */
@@ -330,8 +341,8 @@ export class FlowTable {
         floor = this.expiry(s);
       }
     }
-    this.floor = floor;
-    this.dueAt = Number.NEGATIVE_INFINITY;
+    this.bounds[1] = floor;
+    this.bounds[0] = Number.NEGATIVE_INFINITY;
     return removed;
   }
 
@@ -385,8 +396,8 @@ export class FlowTable {
       links[2 * t + 1] = s;
     } else {
       this.head[cls] = s;
-      if (expiry < this.dueAt) {
-        this.dueAt = expiry;
+      if (expiry < this.bounds[0]!) {
+        this.bounds[0] = expiry;
       }
     }
     this.tail[cls] = s;
@@ -400,7 +411,7 @@ export class FlowTable {
       links[2 * p + 1] = n;
     } else {
       this.head[cls] = n;
-      this.dueAt = Number.NEGATIVE_INFINITY; // a new head, whose expiry is not looked at here
+      this.bounds[0] = Number.NEGATIVE_INFINITY; // a new head, whose expiry is not looked at here
     }
     if (n !== NO_SLOT) {
       links[2 * n] = p;

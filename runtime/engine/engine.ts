@@ -12,10 +12,13 @@
  *
  * Backends: "interp" (the default) runs interp/exec.ts; "wasm" compiles the program and its table
  * lookups with binaryen (runtime/wasm, imported only then), which is why it needs `loadAsync`. With
- * wasm, `processBatch` parses up to `slots` frames in JS into context slots in linear memory and then
- * makes one wasm call for all of them; services (conntrack, log) are imported JS functions called
- * with the slot, so they see the packet's own frame and time. `onPacket` then runs for the slots in
- * order after that call (with the interpreter it runs after each packet). A packet traced with a
+ * wasm, `processBatch` copies the frames into linear memory, where the generated parser fills the
+ * context slots, and makes one wasm call for all of them. The conntrack lookup runs in wasm over a
+ * table kept in linear memory (runtime/conntrack/region.ts) and calls the JS service only for what its
+ * fast path leaves to JS (ICMP errors, expiry, reopening, redirected replies); the other services
+ * (conntrack create, log, L7) are imported JS functions called with the slot, so they see the packet's
+ * own frame and time. `onPacket` then runs for the slots in order after that call (with the
+ * interpreter it runs after each packet). A packet traced with a
  * `hook` runs in the interpreter on the same counters. Both backends give the same results.
  *
  * L7: when the bundle has L7 rule sets, the engine owns an L7 datapath (runtime/l7/datapath) that
@@ -32,7 +35,7 @@ import {
   SVC_L7_INSPECT,
   SVC_LOG,
 } from "../bytecode/opcodes.js";
-import { Conntrack } from "../conntrack/conntrack.js";
+import { Conntrack, DEFAULT_CAPACITY, MAX_CAPACITY } from "../conntrack/conntrack.js";
 import {
   CT_ESTABLISHED,
   CT_NEW,
@@ -134,7 +137,8 @@ export class Engine {
     this.ctx = wasm === undefined ? createContext() : wasm.contexts[0]!;
     this.slots = new SlotFrames(wasm?.slots ?? 0);
     this.metadata = readMetadata(program.bundle);
-    this.conntrack = new Conntrack(options.conntrack ?? {});
+    // wasm: the table lives in the program's memory, where CALL SVC_CT_LOOKUP's fast path reads it.
+    this.conntrack = new Conntrack(options.conntrack ?? {}, wasm?.conntrackMemory);
     this.onPacket = options.onPacket;
     const fqdnMeta = this.metadata?.fqdn;
     this.fqdnCache = fqdnMeta === undefined ? undefined : new FqdnCache(fqdnMeta, options.fqdn ?? {});
@@ -212,7 +216,10 @@ export class Engine {
       return Engine.load(bundle, options);
     }
     const program = Engine.loadProgram(bundle, options);
-    const wasm = await loadWasmProgram(program);
+    const capacity = options.conntrack?.capacity ?? DEFAULT_CAPACITY;
+    // An invalid capacity gets no region: the Conntrack constructor then throws its RangeError.
+    const valid = Number.isInteger(capacity) && capacity >= 1 && capacity <= MAX_CAPACITY;
+    const wasm = await loadWasmProgram(program, valid ? { conntrackCapacity: capacity } : {});
     return new Engine(wasm.program, options, wasm);
   }
 
@@ -326,6 +333,7 @@ export class Engine {
     } else {
       this.slots.base[0] = offset;
       this.slots.ns[0] = this.lastNs;
+      wasm.parser.timesNs[0] = this.lastNs; // the conntrack fast path's clock
       wasm.run(0, 1);
       const res = wasm.results;
       this.out[0] = res[0]!;

@@ -126,6 +126,7 @@ export function parseIntoSlotsJs(
     }
     slots.base[s] = offsets[i]!;
     slots.ns[s] = ns;
+    wasm.parser.timesNs[s] = ns; // the conntrack fast path's clock (codegen-conntrack.ts)
   }
   return ns;
 }

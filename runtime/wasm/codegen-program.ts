@@ -12,13 +12,16 @@
  * array accesses do. Counters and hits are f64 in memory, incremented like Program's arrays.
  *
  * CALL becomes a call of the imported `svc(service, slot, r1..r5) -> r0`; a table without a wasm
- * lookup calls the imported `lookupJs(table, slot) -> entry`.
+ * lookup calls the imported `lookupJs(table, slot) -> entry`. CALL SVC_CT_LOOKUP, when the module has
+ * the conntrack fast path (codegen-conntrack.ts), calls `ctLookup(ctx, slot)` first and the import
+ * only when that answers CT_FALLBACK.
  */
 
 import * as op from "../bytecode/opcodes.js";
 import type { Program } from "../program.js";
 import type { Expr } from "./binaryen.js";
 import type { FunctionBuilder } from "./builder.js";
+import { CT_FALLBACK } from "./codegen-conntrack.js";
 import { CTX_BYTES, SLOT_RESULT_WORDS } from "./layout.js";
 import type { MemoryLayout } from "./layout.js";
 
@@ -35,6 +38,8 @@ export interface ProgramCodegenInput {
   readonly layout: MemoryLayout;
   /** Name of the wasm lookup function per table, or null to call IMPORT_LOOKUP. */
   readonly lookupFunctions: readonly (string | null)[];
+  /** Name of the conntrack fast path `(ctx, slot) -> CT_* | CT_FALLBACK`, or null. */
+  readonly ctLookup?: string | null;
 }
 
 /** Locals of `run`. */
@@ -219,11 +224,21 @@ function emitInsn(f: FunctionBuilder, input: ProgramCodegenInput, L: Locals, pc:
       const at = layout.counters + 8 * imm;
       return m.f64.store(at, 8, f.i32(0), m.f64.add(m.f64.load(at, 8, f.i32(0)), m.f64.const(1)));
     }
-    case op.OP_CALL:
-      return f.set(
-        L.r[0]!,
-        m.call(IMPORT_SERVICE, [f.i32(imm), f.get(L.slot), ...L.r.slice(1, 6).map(reg)], f.b.i32),
-      );
+    case op.OP_CALL: {
+      const service = (): Expr =>
+        f.set(
+          L.r[0]!,
+          m.call(IMPORT_SERVICE, [f.i32(imm), f.get(L.slot), ...L.r.slice(1, 6).map(reg)], f.b.i32),
+        );
+      const fast = input.ctLookup;
+      if (imm !== op.SVC_CT_LOOKUP || fast === null || fast === undefined) {
+        return service();
+      }
+      return m.block(null, [
+        f.set(L.r[0]!, m.call(fast, [f.get(L.ctx), f.get(L.slot)], f.b.i32)),
+        m.if(m.i32.eq(reg(L.r[0]!), f.i32(CT_FALLBACK)), service()),
+      ]);
+    }
     case op.OP_RET:
       return ret(f.i32(imm), f.i32(off & 0xffff), f.i32(op.NO_RULE));
     case op.OP_RETX:

@@ -8,6 +8,7 @@
  *     import env.lookupJs(table, slot) -> entry                        tables without a wasm lookup
  *     export memory                                                    layout.ts
  *     export run(first, count)                                         the program over slots
+ *     ctLookup(ctx, slot) (internal)                                   conntrack fast path, with a region
  * The packet parser is a second module on the same memory (parser-module.ts), built once per process.
  * The optimisation level defaults to DEFAULT_OPTIMIZE_LEVEL (bench/wasm.ts measures the levels).
  * binaryen's settings are process-wide, so they are set before every compile.
@@ -17,6 +18,7 @@ import type { Program } from "../program.js";
 import type { Binaryen } from "./binaryen.js";
 import { loadBinaryen } from "./binaryen.js";
 import { FunctionBuilder } from "./builder.js";
+import { CT_LOOKUP_FUNCTION, emitCtLookup } from "./codegen-conntrack.js";
 import { IMPORT_LOOKUP, IMPORT_SERVICE, emitRun } from "./codegen-program.js";
 import { DEFAULT_SLOTS, planMemory } from "./layout.js";
 import type { MemoryLayout } from "./layout.js";
@@ -37,6 +39,11 @@ export interface WasmCompileOptions {
   readonly optimizeLevel?: number;
   /** Context slots, i.e. packets per `run` call at most. */
   readonly slots?: number;
+  /**
+   * Capacity of the engine's conntrack: when given and the program calls SVC_CT_LOOKUP, the table lives
+   * in the module's memory (layout.ts) and lookups take the wasm fast path (codegen-conntrack.ts).
+   */
+  readonly conntrackCapacity?: number;
 }
 
 /** Milliseconds spent per compile phase. */
@@ -92,7 +99,7 @@ function buildModule(
 ): CompiledWasm {
   const level = options.optimizeLevel ?? DEFAULT_OPTIMIZE_LEVEL;
   const plans = program.lookups.map(planLookup);
-  const layout = planMemory(program, plans, options.slots ?? DEFAULT_SLOTS);
+  const layout = planMemory(program, plans, options.slots ?? DEFAULT_SLOTS, options.conntrackCapacity);
   m.setFeatures(b.Features.MVP | b.Features.BulkMemory | b.Features.BulkMemoryOpt | b.Features.SignExt);
   m.setMemory(layout.pages, layout.pages, "memory");
   const i32 = b.i32;
@@ -113,8 +120,14 @@ function buildModule(
     f.finish(name, i32, plan.emit(f, layout.tables[t]!.arrays));
     return name;
   });
+  let ctLookup: string | null = null;
+  if (layout.conntrack !== null) {
+    const f = new FunctionBuilder(b, m, 2);
+    f.finish(CT_LOOKUP_FUNCTION, i32, emitCtLookup(f, layout.conntrack, layout.frameTimes));
+    ctLookup = CT_LOOKUP_FUNCTION;
+  }
   const run = new FunctionBuilder(b, m, 2);
-  run.finish("run", b.none, emitRun(run, { program, layout, lookupFunctions }));
+  run.finish("run", b.none, emitRun(run, { program, layout, lookupFunctions, ctLookup }));
   m.addFunctionExport("run", "run");
   const t2 = performance.now();
   if (!m.validate()) {

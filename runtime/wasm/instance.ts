@@ -15,7 +15,9 @@
  * service switch (conntrack, log); the default answers 0 like interp/exec.ts's NO_SERVICES.
  */
 
+import type { ConntrackMemory } from "../conntrack/region.js";
 import type { Program } from "../program.js";
+import { tcpTransitionTable } from "./codegen-conntrack-parts.js";
 import { compileWasm } from "./compile.js";
 import type { CompiledWasm, WasmCompileOptions } from "./compile.js";
 import { CTX_BYTES, SLOT_RESULT_WORDS, fillMemory } from "./layout.js";
@@ -106,6 +108,12 @@ export class WasmProgram {
   readonly parser: WasmParserView;
   /** Instantiation timings. */
   readonly timings: WasmInstantiateTimings;
+  /**
+   * The region of this memory the engine's Conntrack must store its table in (pass it to the
+   * Conntrack constructor), so that CALL SVC_CT_LOOKUP takes the wasm fast path; undefined when the
+   * program has none (compiled without conntrackCapacity, or never looks connections up).
+   */
+  readonly conntrackMemory: ConntrackMemory | undefined;
   /** CALL handler (see the file overview). */
   onService: WasmServiceHandler = () => 0;
   private readonly runExport: (first: number, count: number) => void;
@@ -151,6 +159,12 @@ export class WasmProgram {
       area: new Uint8Array(buffer, layout.frameArea, layout.frameAreaBytes),
     };
     fillMemory(buffer, program, compiled.plans, layout);
+    const ct = layout.conntrack;
+    if (ct !== null) {
+      const table = tcpTransitionTable();
+      new Uint16Array(buffer, ct.tcpTable, table.length).set(table);
+    }
+    this.conntrackMemory = ct === null ? undefined : { buffer, byteOffset: ct.base, capacity: ct.capacity };
     const counters = new Float64Array(buffer, layout.counters, layout.counterCount);
     counters.set(program.counters);
     const hits = program.bundle.tables.map((table, t) => {

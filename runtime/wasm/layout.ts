@@ -16,6 +16,9 @@
  *       hits                    8 * entries               HIT counts per entry (f64, as Program.hits)
  *       actions                 4 * entries * (3 + aw)    per entry: verdict, rule id, flags, data words
  *       arrays                  the lookup plan's arrays  (Int32Array each, 16-byte aligned)
+ *     ctTcp                     2 * 2048                  TCP transition table (codegen-conntrack.ts), if:
+ *     conntrack                 regionBytes(capacity)     conntrack's storage (conntrack/region.ts), 64-aligned;
+ *                                                         only for a program that calls SVC_CT_LOOKUP
  *
  * The parser's regions come before the tables so that every address the parser computes stays far
  * below 2^31 (it compares addresses as signed i32, like the JS parser's indices).
@@ -32,8 +35,8 @@
  * program reads or writes are carried (none, for most programs).
  */
 
-import { ACTION_DATA0 } from "../bytecode/opcodes.js";
-import { OP_LDF, OP_STF } from "../bytecode/opcodes.js";
+import { ACTION_DATA0, OP_CALL, OP_LDF, OP_STF, SVC_CT_LOOKUP } from "../bytecode/opcodes.js";
+import { regionBytes, tableSlots } from "../conntrack/region.js";
 import { CTX_WORDS, F_META0 } from "../context.js";
 import type { Program } from "../program.js";
 import type { LookupPlan } from "./lookups.js";
@@ -74,6 +77,21 @@ export interface TableRegion {
   readonly arrays: readonly number[];
 }
 
+/** Where conntrack's storage and the TCP transition table live (codegen-conntrack.ts). */
+export interface ConntrackRegion {
+  /** Byte offset of the conntrack region (conntrack/region.ts). */
+  readonly base: number;
+  /** Capacity it was sized for. */
+  readonly capacity: number;
+  /** Slot count - 1. */
+  readonly mask: number;
+  /** Byte offset of the TCP transition table (u16 entries). */
+  readonly tcpTable: number;
+}
+
+/** Entries of the TCP transition table: state (6 bits) x FIN, SYN, RST, ACK x direction. */
+export const TCP_TABLE_ENTRIES = 64 * 16 * 2;
+
 /** The memory map of one compiled program. */
 export interface MemoryLayout {
   /** Context slots (packets per batch call). */
@@ -104,17 +122,33 @@ export interface MemoryLayout {
   readonly tables: readonly TableRegion[];
   /** Context words (META words) carried from packet to packet. */
   readonly carried: readonly number[];
+  /** Conntrack's storage, when the program calls SVC_CT_LOOKUP and a capacity was given. */
+  readonly conntrack: ConntrackRegion | null;
   /** Bytes used. */
   readonly bytes: number;
   /** Pages of memory (initial = maximum). */
   readonly pages: number;
 }
 
-/** Lays out memory for `program` with lookups compiled per `plans` (null = JS fallback). */
+/** Whether `program` calls SVC_CT_LOOKUP. */
+function callsCtLookup(program: Program): boolean {
+  for (let pc = 0; pc < program.length; pc++) {
+    if (program.op[pc] === OP_CALL && program.imm[pc] === SVC_CT_LOOKUP) {
+      return true;
+    }
+  }
+  return false;
+}
+
+/**
+ * Lays out memory for `program` with lookups compiled per `plans` (null = JS fallback), with a
+ * conntrack region for `conntrackCapacity` records when given and the program looks connections up.
+ */
 export function planMemory(
   program: Program,
   plans: readonly (LookupPlan | null)[],
   slots: number,
+  conntrackCapacity?: number,
 ): MemoryLayout {
   let at = 64;
   const take = (bytes: number): number => {
@@ -140,6 +174,13 @@ export function planMemory(
     const arrays = (plans[t]?.arrays ?? []).map((a) => take(4 * a.length));
     return { actions, actionStride, hits, entries: table.entryCount, arrays };
   });
+  let conntrack: ConntrackRegion | null = null;
+  if (conntrackCapacity !== undefined && callsCtLookup(program)) {
+    const tcpTable = take(2 * TCP_TABLE_ENTRIES);
+    at = (at + 63) & ~63; // records on cache lines
+    const base = take(regionBytes(conntrackCapacity));
+    conntrack = { base, capacity: conntrackCapacity, mask: tableSlots(conntrackCapacity) - 1, tcpTable };
+  }
   const pages = Math.max(1, Math.ceil(at / PAGE));
   if (pages > MAX_PAGES) {
     throw new Error(`wasm: the program's tables need ${at} bytes, more than a wasm32 memory holds`);
@@ -159,6 +200,7 @@ export function planMemory(
     counterCount,
     tables,
     carried: carriedWords(program),
+    conntrack,
     bytes: at,
     pages,
   };
