@@ -48,6 +48,15 @@ export function ip4ToString(addr: number): string {
   return `${(addr >>> 24) & 0xff}.${(addr >>> 16) & 0xff}.${(addr >>> 8) & 0xff}.${addr & 0xff}`;
 }
 
+/** A 4-byte (IPv4) or 16-byte (IPv6, RFC 5952 form) address in network byte order, as text. */
+export function addressBytesToString(a: Uint8Array): string {
+  if (a.length === 4) {
+    return a.join(".");
+  }
+  const w = (k: number): number => ((a[k]! << 24) | (a[k + 1]! << 16) | (a[k + 2]! << 8) | a[k + 3]!) >>> 0;
+  return ip6ToString([w(0), w(4), w(8), w(12)]);
+}
+
 /**
  * An IPv6 address held as four 32-bit words (most significant first) at `words[start..start+3]`, in the
  * RFC 5952 form: lower-case hex without leading zeros, the longest run of two or more zero groups (the

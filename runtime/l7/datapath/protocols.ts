@@ -12,6 +12,7 @@ import { createKafkaDecoder } from "../kafka/stream.js";
 import type { DnsRequest } from "../match.js";
 import type { L7RuleSet } from "../rule-set.js";
 import type { DecoderLimits, StreamDecoder } from "../stream/decoder.js";
+import { addressBytesToString } from "../../packet/describe.js";
 import type { ReplyReader } from "./flow-table.js";
 
 /** What a DNS response contributes: the query, its outcome, and the addresses with their TTL. */
@@ -57,36 +58,14 @@ function answerOf(msg: DnsMessage): DnsAnswer | undefined {
     qtype: q?.type,
     rcode: msg.rcode,
     learn: found?.learn ?? false,
-    addresses: (found?.addresses ?? []).map((address) => ({ address, ttl, text: addressText(address) })),
+    addresses: (found?.addresses ?? []).map((address) => ({
+      address,
+      ttl,
+      text: addressBytesToString(address),
+    })),
     cnames: found?.cnames ?? [],
     rrtypes: msg.answers.map((a) => a.type),
   };
-}
-
-/** Presentation form of a 4- or 16-byte address (RFC 5952 zero compression for IPv6). */
-function addressText(a: Uint8Array): string {
-  if (a.length === 4) {
-    return a.join(".");
-  }
-  const groups: number[] = [];
-  for (let i = 0; i < 16; i += 2) {
-    groups.push((a[i]! << 8) | a[i + 1]!);
-  }
-  let best = -1;
-  let bestLen = 1;
-  for (let i = 0; i < 8;) {
-    let j = i;
-    while (j < 8 && groups[j] === 0) {
-      j++;
-    }
-    if (j - i > bestLen) {
-      best = i;
-      bestLen = j - i;
-    }
-    i = j === i ? i + 1 : j;
-  }
-  const hex = groups.map((g) => g.toString(16));
-  return best < 0 ? hex.join(":") : `${hex.slice(0, best).join(":")}::${hex.slice(best + bestLen).join(":")}`;
 }
 
 const HTTP: ProtocolBinding = { requestDecoder: (limits) => createHttpDecoder(limits) };

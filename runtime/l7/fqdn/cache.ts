@@ -19,6 +19,7 @@
 
 import { F_DST_IP4, F_DST_IP6, F_IP_VERSION, F_SRC_IP4, F_SRC_IP6 } from "../../context.js";
 import type { FqdnMetadata } from "../../metadata.js";
+import { addressBytesToString } from "../../packet/describe.js";
 import { compileAnchored } from "../re2.js";
 
 /** Options of the cache. */
@@ -128,7 +129,7 @@ export class FqdnCache {
         this.counters.full++;
         return 0;
       }
-      const text = addressText(address);
+      const text = addressBytesToString(address);
       entry = { family, key: mapKey, text, names: new Map(), identity: 0, soonest: Infinity };
       if (typeof mapKey === "number") {
         this.v4.set(mapKey, entry);
@@ -281,15 +282,4 @@ function v4Number(a: Uint8Array): number {
 function v6Key(a: Uint8Array): string {
   const w = (i: number): number => ((a[i]! << 24) | (a[i + 1]! << 16) | (a[i + 2]! << 8) | a[i + 3]!) >>> 0;
   return `${w(0)},${w(4)},${w(8)},${w(12)}`;
-}
-
-function addressText(a: Uint8Array): string {
-  if (a.length === 4) {
-    return a.join(".");
-  }
-  const groups: string[] = [];
-  for (let i = 0; i < 16; i += 2) {
-    groups.push(((a[i]! << 8) | a[i + 1]!).toString(16));
-  }
-  return groups.join(":");
 }
