@@ -6,6 +6,11 @@
  * Reference encoding as in lpm.ts: v <= 0 is the result ~v (0 = NO_ENTRY), v even a node at v >>> 1,
  * v odd a list at v >>> 1 (default reference, count, then per item: entry, check count, checks of
  * context word, mask, value).
+ *
+ * IPv4-mapped shortcut (lpm.ts `setIpv4Shortcut`): when the trie has one and the key's words 0..2 are
+ * 0, 0, 0xffff, the walk starts at `v4Ref` in the unrolled level `v4Level` instead of at the root. The
+ * trie is leaf-pushed, so `v4Ref` already carries the best prefix of at most 96 bits that every such
+ * key matches (::/0, ::ffff:0:0/96, ...): skipping levels loses nothing, as in the interpreter.
  */
 
 import type { Lpm } from "../tables/lpm.js";
@@ -33,7 +38,8 @@ function emitLpm(f: FunctionBuilder, lpm: Lpm, trie: number): Expr[] {
   const q = f.local();
   const walked = f.label("walked");
   const descend: Expr[] = [];
-  for (let l = 0; l < lpm.levelCtx.length; l++) {
+  const levels = lpm.levelCtx.length;
+  for (let l = 0; l < levels; l++) {
     const slot = m.i32.and(
       m.i32.shr_u(f.ctx(ctx, lpm.levelCtx[l]!), f.i32(lpm.levelShift[l]!)),
       f.i32(lpm.levelMask[l]!),
@@ -82,10 +88,26 @@ function emitLpm(f: FunctionBuilder, lpm: Lpm, trie: number): Expr[] {
     ]),
     f.set(v, f.word(trie, base)),
   ];
+  // The shortcut enters the unrolled walk at level v4Level: levels before it run only from the root.
+  const resume = lpm.v4Field >= 0 && lpm.v4Level > 0 && lpm.v4Level <= levels ? lpm.v4Level : 0;
+  const fromRoot = [f.set(v, f.i32(lpm.root)), ...descend.slice(0, 3 * resume)];
+  const walk: Expr[] =
+    resume === 0
+      ? fromRoot
+      : [m.if(ipv4Mapped(f, ctx, lpm.v4Field), f.set(v, f.i32(lpm.v4Ref)), m.block(null, fromRoot))];
   return [
-    f.set(v, f.i32(lpm.root)),
-    m.block(walked, descend),
+    m.block(walked, [...walk, ...descend.slice(3 * resume)]),
     m.if(m.i32.gt_s(f.get(v), f.i32(0)), m.block(null, list)),
     m.return(m.i32.xor(f.get(v), f.i32(-1))),
   ];
+}
+
+/** Whether context words field..field+2 are 0, 0, 0xffff (an IPv4-mapped address, RFC 4291 §2.5.5.2). */
+function ipv4Mapped(f: FunctionBuilder, ctx: number, field: number): Expr {
+  const { m } = f;
+  // Bitwise, not short-circuit: one branch on three adjacent words instead of up to three branches.
+  return m.i32.and(
+    m.i32.eqz(m.i32.or(f.ctx(ctx, field), f.ctx(ctx, field + 1))),
+    m.i32.eq(f.ctx(ctx, field + 2), f.i32(0xffff)),
+  );
 }
