@@ -11,16 +11,15 @@ import { F_CT_STATE, F_FLAGS, PKT_REPLY } from "../../runtime/context.js";
 import { Engine } from "../../runtime/engine/engine.js";
 import type { PacketEvent } from "../../runtime/engine/engine.js";
 import { clusterYaml, compileFiles } from "../cilium/helpers.js";
+import { runBatches } from "./batch-helpers.js";
+import type { TimedFrame } from "./batch-helpers.js";
 import { corpusPath, haveCorpus } from "../helpers/corpus.js";
 import { icmp6Pkt, icmpPkt, stripEthernet, tcpPkt, udpPkt } from "../helpers/packets.js";
 import type { TcpFlagSpec } from "../helpers/packets.js";
 
-interface Packet {
-  readonly frame: Uint8Array;
-  readonly ts: number;
-}
+type Packet = TimedFrame;
 
-/** mulberry32: a small seeded generator, so every run sees the same traffic. */
+/** mulberry32: a small seeded generator in [0, 1), so every run sees the same traffic. */
 function rng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
@@ -154,29 +153,7 @@ async function run(
       results.push(`${r.verdict} ${r.dropReason} ${r.ruleId} ${r.ctStateName} ${r.isReply}`);
     }
   }
-  for (let start = 0; per > 0 && start < packets.length; start += per) {
-    const part = packets.slice(start, start + per);
-    const frames = new Uint8Array(part.reduce((n, p) => n + p.frame.length, 0));
-    const offsets = new Uint32Array(part.length);
-    const lengths = new Uint32Array(part.length);
-    let at = 0;
-    part.forEach((p, i) => {
-      frames.set(p.frame, at);
-      offsets[i] = at;
-      lengths[i] = p.frame.length;
-      at += p.frame.length;
-    });
-    const out = {
-      verdicts: new Uint8Array(part.length),
-      reasons: new Uint16Array(part.length),
-      rules: new Uint32Array(part.length),
-    };
-    engine.processBatch(
-      { frames, offsets, lengths, timestampsNs: Float64Array.from(part, (p) => p.ts) },
-      out,
-    );
-    part.forEach((_, i) => results.push(`${out.verdicts[i]} ${out.reasons[i]} ${out.rules[i]}`));
-  }
+  results.push(...runBatches(engine, packets, per));
   return {
     results,
     events,

@@ -14,11 +14,10 @@ import { readMetadata } from "../../runtime/metadata.js";
 import { clusterYaml, compileFiles } from "../cilium/helpers.js";
 import { corpusPath, haveCorpus } from "../helpers/corpus.js";
 import { icmp6Pkt, icmpPkt, ipv4Fragment, sctpPkt, tcpPkt, udpPkt } from "../helpers/packets.js";
+import { runBatches } from "./batch-helpers.js";
+import type { TimedFrame } from "./batch-helpers.js";
 
-interface Packet {
-  readonly frame: Uint8Array;
-  readonly ts: number;
-}
+type Packet = TimedFrame;
 
 /** Traffic between `hosts` (IPv4 and IPv6 literals): handshakes with replies, UDP, SCTP, ICMP, oddities. */
 function traffic(hosts: readonly string[], ports: readonly number[], budget = 700): Packet[] {
@@ -93,29 +92,7 @@ async function runBatch(
     ? await Engine.loadAsync(bytes, { ...options, backend: "wasm" })
     : Engine.load(bytes, options);
   const results: string[] = [];
-  for (let start = 0; start < packets.length; start += per) {
-    const part = packets.slice(start, start + per);
-    const frames = new Uint8Array(part.reduce((n, p) => n + p.frame.length, 0));
-    const offsets = new Uint32Array(part.length);
-    const lengths = new Uint32Array(part.length);
-    let at = 0;
-    part.forEach((p, i) => {
-      frames.set(p.frame, at);
-      offsets[i] = at;
-      lengths[i] = p.frame.length;
-      at += p.frame.length;
-    });
-    const out = {
-      verdicts: new Uint8Array(part.length),
-      reasons: new Uint16Array(part.length),
-      rules: new Uint32Array(part.length),
-    };
-    engine.processBatch(
-      { frames, offsets, lengths, timestampsNs: Float64Array.from(part, (p) => p.ts) },
-      out,
-    );
-    part.forEach((_, i) => results.push(`${out.verdicts[i]} ${out.reasons[i]} ${out.rules[i]}`));
-  }
+  results.push(...runBatches(engine, packets, per));
   return finish(engine, results, events);
 }
 

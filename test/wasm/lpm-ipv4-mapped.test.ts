@@ -6,9 +6,9 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 
 import { MATCH_LPM, entryStride } from "../../runtime/bytecode/bundle.js";
-import type { Bundle, KeyField, TableDef } from "../../runtime/bytecode/bundle.js";
+import type { KeyField, TableDef } from "../../runtime/bytecode/bundle.js";
 import { encodeBundle } from "../../runtime/bytecode/encode.js";
-import * as op from "../../runtime/bytecode/opcodes.js";
+import { lookupBundle } from "./batch-helpers.js";
 import { F_DST_IP6, createContext } from "../../runtime/context.js";
 import { loadProgram } from "../../runtime/program.js";
 import { Lpm } from "../../runtime/tables/lpm.js";
@@ -42,24 +42,7 @@ function tableOf(rows: readonly number[][]): { table: TableDef; bytes: Uint8Arra
     entries: new Uint32Array(rows.length * entryStride({ keys: KEYS, actionWords: 1 })),
   };
   table.entries.set(rows.flat());
-  const insns = new Uint32Array(2 * 7);
-  op.encodeInsn(insns, 0, op.OP_LOOKUP, 3, 0, 0, 0);
-  op.encodeInsn(insns, 1, op.OP_HIT, 0, 3, 0, 0);
-  op.encodeInsn(insns, 2, op.OP_COUNT, 0, 0, 0, 0);
-  op.encodeInsn(insns, 3, op.OP_LDA, 0, 3, op.ACTION_VERDICT, 0);
-  op.encodeInsn(insns, 4, op.OP_LDA, 1, 3, op.ACTION_DATA0, 0);
-  op.encodeInsn(insns, 5, op.OP_MOV_X, 2, 3, 0, 0);
-  op.encodeInsn(insns, 6, op.OP_EXIT, 0, 0, 0, 0);
-  const bundle: Bundle = {
-    minor: 0,
-    flags: 0,
-    strings: ["t", "lookups"],
-    sourceMap: [],
-    tables: [table],
-    program: { insns, counterNames: [1] },
-    annotations: [],
-    rawSections: new Map(),
-  };
+  const bundle = lookupBundle(table);
   return { table, bytes: encodeBundle(bundle) };
 }
 

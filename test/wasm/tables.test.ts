@@ -10,8 +10,9 @@ import {
   MATCH_TERNARY,
   entryStride,
 } from "../../runtime/bytecode/bundle.js";
-import type { Bundle, KeyField, TableDef } from "../../runtime/bytecode/bundle.js";
+import type { KeyField, TableDef } from "../../runtime/bytecode/bundle.js";
 import { encodeBundle } from "../../runtime/bytecode/encode.js";
+import { lookupBundle, rng } from "./batch-helpers.js";
 import * as op from "../../runtime/bytecode/opcodes.js";
 import {
   F_DST_IP6,
@@ -27,16 +28,6 @@ import { loadWasmProgram } from "../../runtime/wasm/index.js";
 import { runInterp, runWasm } from "./helpers.js";
 
 /** xorshift32: reproducible pseudo-random words. */
-function rng(seed: number): () => number {
-  let x = seed | 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return x >>> 0;
-  };
-}
-
 /** One table, and a program: lookup, hit, count, then verdict / reason / rule from the action. */
 function bundleOf(keys: KeyField[], rows: number[][]): Uint8Array {
   const table: TableDef = {
@@ -48,24 +39,7 @@ function bundleOf(keys: KeyField[], rows: number[][]): Uint8Array {
     entries: new Uint32Array(rows.length * entryStride({ keys, actionWords: 1 })),
   };
   table.entries.set(rows.flat());
-  const insns = new Uint32Array(2 * 7);
-  op.encodeInsn(insns, 0, op.OP_LOOKUP, 3, 0, 0, 0);
-  op.encodeInsn(insns, 1, op.OP_HIT, 0, 3, 0, 0);
-  op.encodeInsn(insns, 2, op.OP_COUNT, 0, 0, 0, 0);
-  op.encodeInsn(insns, 3, op.OP_LDA, 0, 3, op.ACTION_VERDICT, 0);
-  op.encodeInsn(insns, 4, op.OP_LDA, 1, 3, op.ACTION_DATA0, 0);
-  op.encodeInsn(insns, 5, op.OP_MOV_X, 2, 3, 0, 0);
-  op.encodeInsn(insns, 6, op.OP_EXIT, 0, 0, 0, 0);
-  const bundle: Bundle = {
-    minor: 0,
-    flags: 0,
-    strings: ["t", "lookups"],
-    sourceMap: [],
-    tables: [table],
-    program: { insns, counterNames: [1] },
-    annotations: [],
-    rawSections: new Map(),
-  };
+  const bundle = lookupBundle(table);
   return encodeBundle(bundle);
 }
 
